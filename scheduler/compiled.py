@@ -1,0 +1,197 @@
+"""The instance on one absolute 5-minute week clock (2016 ticks from Monday 00:00 UTC).
+
+Everything the solvers need is precomputed here with numpy: which starts each
+teacher can take for each session length, which starts each request allows,
+and which (request, teacher) pairs can happen at all.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from .model import DAYS, DAY_INDEX, Assignment, Instance, Session, utc_offset_minutes
+
+TICK = 5
+WEEK = 7 * 24 * 60 // TICK      # 2016 ticks
+DAY = 24 * 60 // TICK           # 288 ticks
+
+
+def _starts(abs_start: int, length: int, duration: int) -> np.ndarray:
+    """Start ticks of a `duration`-tick session inside [abs_start, abs_start+length), wrapped."""
+    if duration > length:
+        return np.empty(0, dtype=np.int64)
+    return (abs_start + np.arange(length - duration + 1)) % WEEK
+
+
+class Compiled:
+    def __init__(self, instance: Instance):
+        self.instance = instance
+        teachers, requests = instance.teachers, instance.requests
+        self.n_teachers, self.n_requests = len(teachers), len(requests)
+        self.brk = math.ceil(instance.break_minutes / TICK)
+        self.school_index = {s.id: i for i, s in enumerate(instance.schools)}
+        self.teacher_index = {t.id: i for i, t in enumerate(teachers)}
+        self.request_index = {r.id: i for i, r in enumerate(requests)}
+        self.t_off = np.array([utc_offset_minutes(t.timezone) // TICK for t in teachers], dtype=np.int64)
+        s_off = [utc_offset_minutes(s.timezone) // TICK for s in instance.schools]
+        self.r_school = np.array([self.school_index[r.school] for r in requests], dtype=np.int64)
+        self.r_off = np.array([s_off[s] for s in self.r_school], dtype=np.int64)
+        self.q10 = np.array([t.q10 for t in teachers], dtype=np.int64)
+        self.max_day = np.array([t.max_sessions_per_day for t in teachers], dtype=np.int64)
+        self.max_week = np.array([t.max_sessions_per_week for t in teachers], dtype=np.int64)
+        self.dur = np.array([r.duration_minutes // TICK for r in requests], dtype=np.int64)
+        self.spw = np.array([r.sessions_per_week for r in requests], dtype=np.int64)
+        self.prio = np.array([r.priority for r in requests], dtype=np.int64)
+        self.durations = sorted(set(self.dur.tolist()))
+
+        # teacher start masks per session length
+        self.tstart: dict[int, np.ndarray] = {}
+        for d in self.durations:
+            mask = np.zeros((self.n_teachers, WEEK), dtype=bool)
+            for ti, teacher in enumerate(teachers):
+                for a in teacher.availability:
+                    start = (DAY_INDEX[a.day] * DAY + a.start // TICK - self.t_off[ti]) % WEEK
+                    mask[ti, _starts(start, (a.end - a.start) // TICK, d)] = True
+            self.tstart[d] = mask
+
+        # request starts (sorted absolute ticks) and the school-local day of each
+        self.r_ticks: list[np.ndarray] = []
+        self.r_days: list[np.ndarray] = []
+        for ri, request in enumerate(requests):
+            ticks, days = [], []
+            for w in request.windows:
+                start = (DAY_INDEX[w.day] * DAY + w.start // TICK - self.r_off[ri]) % WEEK
+                s = _starts(start, (w.end - w.start) // TICK, int(self.dur[ri]))
+                ticks.append(s)
+                days.append(np.full(len(s), DAY_INDEX[w.day], dtype=np.int64))
+            t = np.concatenate(ticks) if ticks else np.empty(0, dtype=np.int64)
+            dd = np.concatenate(days) if days else np.empty(0, dtype=np.int64)
+            t, first = np.unique(t, return_index=True)
+            self.r_ticks.append(t)
+            self.r_days.append(dd[first])
+
+        # eligibility: subject, grade, province, and enough capacity at all
+        by_subject_grade: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for ti, teacher in enumerate(teachers):
+            for subject in teacher.subjects:
+                for grade in teacher.grades:
+                    by_subject_grade[(subject, grade)].append(ti)
+        self.by_subject_grade = by_subject_grade
+        provinces = [s.province for s in instance.schools]
+        t_province = [t.province for t in teachers]
+        self.pairs: list[np.ndarray] = []
+        for ri, request in enumerate(requests):
+            cands = by_subject_grade.get((request.subject, request.grade), [])
+            if instance.cross_province:
+                province = provinces[self.r_school[ri]]
+                cands = [t for t in cands if t_province[t] != province]
+            cands = np.array([t for t in cands if self.max_week[t] >= request.sessions_per_week
+                              and self.max_day[t] >= 1], dtype=np.int64)
+            ticks = self.r_ticks[ri]
+            if len(cands) == 0 or len(ticks) == 0:
+                self.pairs.append(np.empty(0, dtype=np.int64))
+                continue
+            ok = self.tstart[int(self.dur[ri])][np.ix_(cands, ticks)]
+            day_ok = np.zeros((len(cands), 7), dtype=bool)
+            for day in range(7):
+                sel = self.r_days[ri] == day
+                if sel.any():
+                    day_ok[:, day] = ok[:, sel].any(axis=1)
+            keep = day_ok.sum(axis=1) >= request.sessions_per_week
+            self.pairs.append(cands[keep])
+
+    # --- helpers -----------------------------------------------------------
+    def weight(self, ri: int, ti: int) -> int:
+        return int(self.prio[ri] * self.spw[ri] * (50 + self.q10[ti]))
+
+    def teacher_day(self, ti: int, ticks):
+        return ((ticks + self.t_off[ti]) % WEEK) // DAY
+
+    def school_day(self, ri: int, ticks):
+        return ((ticks + self.r_off[ri]) % WEEK) // DAY
+
+    def conflict_range(self, start: int, length: int, other_length: int) -> np.ndarray:
+        """Start ticks of an `other_length` session that would clash with [start, +length)."""
+        lo = start - other_length - self.brk + 1
+        hi = start + length + self.brk - 1
+        if hi - lo + 1 >= WEEK:
+            return np.arange(WEEK)
+        return np.arange(lo, hi + 1) % WEEK
+
+    def to_assignment(self, ri: int, ti: int, ticks) -> Assignment:
+        request = self.instance.requests[ri]
+        sessions = []
+        for tick in sorted(int(x) for x in ticks):
+            local = (tick + int(self.r_off[ri])) % WEEK
+            sessions.append(Session(DAYS[local // DAY], (local % DAY) * TICK))
+        sessions.sort(key=lambda s: (DAY_INDEX[s.day], s.start))
+        return Assignment(request.id, self.instance.teachers[ti].id, sessions)
+
+    def from_assignment(self, assignment: Assignment) -> tuple[int, int, list[int]] | None:
+        ri = self.request_index.get(assignment.request)
+        ti = self.teacher_index.get(assignment.teacher)
+        if ri is None or ti is None:
+            return None
+        off = int(self.r_off[ri])
+        ticks = [(DAY_INDEX[s.day] * DAY + s.start // TICK - off) % WEEK for s in assignment.sessions]
+        return ri, ti, ticks
+
+
+class TeacherState:
+    """Which starts are still free for each teacher, and day/week session counts."""
+
+    def __init__(self, compiled: Compiled):
+        self.c = compiled
+        self.free = {d: m.copy() for d, m in compiled.tstart.items()}
+        self.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
+        self.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
+
+    def place(self, ri: int, ti: int, ticks) -> None:
+        c = self.c
+        length = int(c.dur[ri])
+        for tick in ticks:
+            for d, free in self.free.items():
+                free[ti, c.conflict_range(int(tick), length, d)] = False
+            self.day_count[ti, int(c.teacher_day(ti, int(tick)))] += 1
+        self.week_count[ti] += len(ticks)
+
+    def clash(self, a: int, b: int, length: int) -> bool:
+        """Two sessions of one request's length at ticks a and b are too close."""
+        span = length + self.c.brk
+        return (a - b) % WEEK < span or (b - a) % WEEK < span
+
+    def fit(self, ri: int, ti: int) -> list[int] | None:
+        """Earliest free start on each of the first school days that fit; None if it cannot."""
+        c = self.c
+        spw = int(c.spw[ri])
+        length = int(c.dur[ri])
+        if self.week_count[ti] + spw > c.max_week[ti]:
+            return None
+        ticks = c.r_ticks[ri]
+        ok = self.free[int(c.dur[ri])][ti, ticks]
+        if not ok.any():
+            return None
+        cand = ticks[ok]
+        days = c.r_days[ri][ok]
+        tdays = c.teacher_day(ti, cand)
+        room = c.max_day[ti] - self.day_count[ti]
+        chosen: list[int] = []
+        used_days: set[int] = set()
+        extra: dict[int, int] = defaultdict(int)
+        # sessions are taken day by day in school-week order, earliest start first
+        order = np.lexsort((cand, days))
+        for k in order:
+            day, tday = int(days[k]), int(tdays[k])
+            if day in used_days or room[tday] - extra[tday] <= 0:
+                continue
+            tick = int(cand[k])
+            if any(self.clash(tick, other, length) for other in chosen):
+                continue
+            chosen.append(int(cand[k]))
+            used_days.add(day)
+            extra[tday] += 1
+            if len(chosen) == spw:
+                return chosen
+        return None

@@ -1,0 +1,265 @@
+"""The project's solver: greedy warm start, then one exact CP-SAT model or, when that is too big,
+large-neighbourhood search over groups of teachers; re-planning keeps still-valid assignments."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import defaultdict
+from typing import Callable
+
+import numpy as np
+
+from .bounds import lagrangian_bound
+from .compiled import Compiled, TeacherState
+from .cpsat import SubProblem, solve_subproblem
+from .greedy import greedy_assign, score_of
+from .model import Instance, Solution
+from .reasons import build_solution
+
+Assigned = dict[int, tuple[int, list[int]]]
+
+# Above this many (request, teacher) pairs one model is too slow to improve on
+# the greedy in a minute on 2 cores; below it the single model also gives the
+# best proven bound.
+FULL_MODEL_PAIRS = 20_000
+SAFETY_SECONDS = 1.5
+
+
+def _keep_previous(c: Compiled, previous: Solution, state: TeacherState) -> Assigned:
+    """Previous assignments that are still valid, highest priority first when capacity shrank."""
+    candidates = []
+    for assignment in previous.assignments:
+        parsed = c.from_assignment(assignment)
+        if parsed is None:
+            continue
+        r, t, ticks = parsed
+        candidates.append((r, t, ticks))
+    candidates.sort(key=lambda x: (-c.prio[x[0]], x[0]))
+    kept: Assigned = {}
+    for r, t, ticks in candidates:
+        if r in kept or t not in set(c.pairs[r].tolist()) or len(ticks) != c.spw[r]:
+            continue
+        pos = np.searchsorted(c.r_ticks[r], ticks)
+        if np.any(pos >= len(c.r_ticks[r])) or np.any(c.r_ticks[r][np.minimum(pos, len(c.r_ticks[r]) - 1)] != ticks):
+            continue
+        local_days = [int(c.school_day(r, x)) for x in ticks]
+        if len(set(local_days)) != len(local_days):
+            continue
+        if state.week_count[t] + len(ticks) > c.max_week[t]:
+            continue
+        free = state.free[int(c.dur[r])]
+        if not all(free[t, x] for x in ticks):
+            continue
+        ok = True
+        tdays = [int(c.teacher_day(t, x)) for x in ticks]
+        for td in set(tdays):
+            if state.day_count[t, td] + tdays.count(td) > c.max_day[t]:
+                ok = False
+        if not ok or any(state.clash(a, b, int(c.dur[r])) for i, a in enumerate(ticks) for b in ticks[i + 1:]):
+            continue
+        state.place(r, t, ticks)
+        kept[r] = (t, ticks)
+    return kept
+
+
+def _state_of(c: Compiled, assigned: Assigned) -> TeacherState:
+    state = TeacherState(c)
+    for r, (t, ticks) in assigned.items():
+        state.place(r, t, ticks)
+    return state
+
+
+def _fill(c: Compiled, assigned: Assigned, pinned: set[int]) -> Assigned:
+    """Insert any request that still fits somewhere (only raises the score)."""
+    state = _state_of(c, assigned)
+    more, _ = greedy_assign(c, state=state, skip=set(assigned) | pinned)
+    out = dict(assigned)
+    out.update(more)
+    return out
+
+
+class _Progress:
+    def __init__(self, callback, started):
+        self.callback = callback
+        self.started = started
+        self.best = None
+        self.bound = None
+
+    def __call__(self, info: dict) -> None:
+        if self.callback is None:
+            return
+        obj, bnd = info.get("objective"), info.get("bound")
+        if obj is not None:
+            self.best = obj if self.best is None else max(self.best, obj)
+        if bnd is not None:
+            self.bound = bnd if self.bound is None else min(self.bound, bnd)
+        gap = None
+        if self.best is not None and self.bound:
+            gap = max(0.0, (self.bound - self.best) / self.bound)
+        self.callback({"seconds": round(time.perf_counter() - self.started, 2),
+                       "objective": self.best, "bound": self.bound, "gap": gap})
+
+
+def solve(instance: Instance, time_limit: float = 60.0, workers: int = 2,
+          previous: Solution | None = None, progress: Callable[[dict], None] | None = None,
+          stop: threading.Event | None = None, seed: int = 0) -> Solution:
+    """Best timetable found within `time_limit` seconds, with a proven bound."""
+    started = time.perf_counter()
+    deadline = started + max(0.5, time_limit) - SAFETY_SECONDS * (time_limit > 5)
+    report = _Progress(progress, started)
+    c = Compiled(instance)
+    base = TeacherState(c)
+    pinned: Assigned = _keep_previous(c, previous, base) if previous is not None else {}
+    greedy_part, _ = greedy_assign(c, state=_copy_state(base), skip=set(pinned))
+    best: Assigned = {**pinned, **greedy_part}
+    best_score = score_of(c, best)
+    report({"objective": best_score, "bound": None})
+    free = [r for r in range(c.n_requests) if r not in pinned and len(c.pairs[r])]
+    n_pairs = sum(len(c.pairs[r]) for r in free)
+    stats: dict = {"pairs": n_pairs, "greedy": best_score}
+
+    lag = lagrangian_bound(c, seconds=min(5.0, 0.05 * time_limit)) if not pinned else None
+    bound = lag
+    if bound is not None:
+        report({"bound": bound})
+    status = "FEASIBLE"
+    pinned_schools = {int(c.r_school[r]) for r in pinned}
+    fixed_objective = score_of(c, pinned) if pinned else 0
+
+    if n_pairs <= FULL_MODEL_PAIRS:
+        remaining = deadline - time.perf_counter()
+        if remaining > 0.2 and free and not (stop and stop.is_set()):
+            sub = SubProblem(free, base, served_schools=pinned_schools,
+                             hint={r: greedy_part[r] for r in free if r in greedy_part},
+                             fixed_objective=fixed_objective)
+            res = solve_subproblem(c, sub, time_limit=remaining, workers=workers, progress=report,
+                                   stop=stop, started=started, bound_cap=bound)
+            stats["model_vars"] = res.n_vars
+            if res.bound is not None:
+                whole = fixed_objective + res.bound
+                bound = whole if bound is None else min(bound, whole)
+            if res.status in ("OPTIMAL", "FEASIBLE"):
+                candidate = {**pinned, **res.assigned}
+                if score_of(c, candidate) >= best_score:
+                    best = candidate
+                    best_score = score_of(c, best)
+                if res.status == "OPTIMAL":
+                    status = "OPTIMAL"
+        elif not free:
+            status = "OPTIMAL"
+            bound = best_score if bound is None else bound
+    else:
+        best, stats_lns = _lns(c, best, set(pinned), deadline, workers, report, stop, seed, bound)
+        stats.update(stats_lns)
+        best_score = score_of(c, best)
+
+    best = _fill(c, best, set(pinned))
+    best_score = score_of(c, best)
+    if bound is not None and bound <= best_score:
+        bound, status = best_score, "OPTIMAL"
+    if pinned:
+        stats["bound_scope"] = "with the kept previous assignments fixed"
+    state = _state_of(c, best)
+    solution = build_solution(c, best, state, solver="kelas-nusantara-cpsat", status=status,
+                              bound=bound, seconds=time.perf_counter() - started)
+    if previous is not None:
+        prev_existing = sum(1 for a in previous.assignments if a.request in c.request_index)
+        solution.moved = prev_existing - len(pinned)
+        stats["kept"] = len(pinned)
+    solution.stats = stats
+    report({"objective": best_score, "bound": bound})
+    return solution
+
+
+def _copy_state(state: TeacherState) -> TeacherState:
+    copy = TeacherState.__new__(TeacherState)
+    copy.c = state.c
+    copy.free = {d: m.copy() for d, m in state.free.items()}
+    copy.day_count = state.day_count.copy()
+    copy.week_count = state.week_count.copy()
+    return copy
+
+
+def _neighbourhood(c: Compiled, assigned: Assigned, pinned: set[int], rng: random.Random,
+                   teacher_requests: dict[int, list[int]], candidates_of: dict[int, list[int]],
+                   max_pairs: int) -> tuple[list[int], set[int]]:
+    """A connected group of teachers and the requests that could move among them."""
+    unserved = [r for r in range(c.n_requests) if r not in assigned and r not in pinned and len(c.pairs[r])]
+    if unserved and rng.random() < 0.7:
+        seed_r = rng.choice(unserved)
+    else:
+        seed_r = rng.choice(list(assigned)) if assigned else rng.randrange(c.n_requests)
+    teachers: set[int] = set()
+    requests: set[int] = set()
+    pairs = 0
+    frontier = [seed_r]
+    while frontier and pairs < max_pairs:
+        r = frontier.pop(0)
+        if r in requests or r in pinned:
+            continue
+        requests.add(r)
+        pairs += len(c.pairs[r])
+        ts = c.pairs[r].tolist()
+        rng.shuffle(ts)
+        for t in ts[:12]:
+            if t in teachers:
+                continue
+            teachers.add(t)
+            nxt = teacher_requests.get(t, []) + rng.sample(candidates_of.get(t, []),
+                                                           min(6, len(candidates_of.get(t, []))))
+            frontier.extend(x for x in nxt if x not in requests)
+    # every request currently on one of these teachers must be free too
+    for t in teachers:
+        for r in teacher_requests.get(t, []):
+            if r not in pinned:
+                requests.add(r)
+    # requests whose current teacher is outside the group stay where they are
+    requests = {r for r in requests if r not in assigned or assigned[r][0] in teachers}
+    return sorted(requests), teachers
+
+
+def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers: int,
+         report, stop, seed: int, bound) -> tuple[Assigned, dict]:
+    rng = random.Random(seed)
+    candidates_of: dict[int, list[int]] = defaultdict(list)
+    for r in range(c.n_requests):
+        if r not in pinned:
+            for t in c.pairs[r].tolist():
+                candidates_of[t].append(r)
+    best = dict(best)
+    best_score = score_of(c, best)
+    iterations = improved = 0
+    max_pairs = 1500
+    while time.perf_counter() < deadline - 0.5 and not (stop and stop.is_set()):
+        teacher_requests: dict[int, list[int]] = defaultdict(list)
+        for r, (t, _) in best.items():
+            teacher_requests[t].append(r)
+        requests, teachers = _neighbourhood(c, best, pinned, rng, teacher_requests, candidates_of, max_pairs)
+        if not requests:
+            continue
+        chosen = set(requests)
+        outside = {r: v for r, v in best.items() if r not in chosen}
+        state = _state_of(c, outside)
+        sub = SubProblem(requests, state, teachers=teachers,
+                         served_schools={int(c.r_school[r]) for r in outside},
+                         hint={r: best[r] for r in requests if r in best},
+                         fixed_objective=score_of(c, outside))
+        limit = min(10.0, deadline - time.perf_counter() - 0.3)
+        if limit < 0.3:
+            break
+        res = solve_subproblem(c, sub, time_limit=limit, workers=workers, stop=stop)
+        iterations += 1
+        if res.status in ("OPTIMAL", "FEASIBLE"):
+            candidate = {**outside, **res.assigned}
+            score = score_of(c, candidate)
+            if score > best_score:
+                best, best_score = candidate, score
+                improved += 1
+                report({"objective": best_score, "bound": bound})
+            # grow the neighbourhood while sub-models solve fast, shrink when they time out
+            if res.status == "OPTIMAL" and res.seconds < 0.4 * limit:
+                max_pairs = min(8000, int(max_pairs * 1.2))
+            elif res.status != "OPTIMAL":
+                max_pairs = max(300, int(max_pairs * 0.8))
+    return best, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs}
