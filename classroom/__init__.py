@@ -1,0 +1,75 @@
+"""Kelas Nusantara: live cross-region teaching for Indonesian schools."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate, socketio
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by `config` (tests pass theirs)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    app.config["MIGRATIONS_DIR"] = str(PROJECT_ROOT / "migrations")
+    if config:
+        app.config.from_mapping(config)
+        if "SQLALCHEMY_DATABASE_URI" in config:
+            app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import i18n
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+
+    from .auth import access
+    access.init_login(app, login_manager)
+
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        manage_session=False,
+    )
+
+    from . import errors
+    errors.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+    from .teachers.views import bp as teachers_bp
+    from .schools.views import bp as schools_bp
+    from .coordinator.views import bp as coordinator_bp
+    from .api.views import bp as api_bp
+    from .rooms.views import bp as rooms_bp
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(teachers_bp)
+    app.register_blueprint(schools_bp)
+    app.register_blueprint(coordinator_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(rooms_bp)
+    csrf.exempt(api_bp)  # the JSON API authenticates by session + same-origin JSON; see api/views.py
+
+    from . import cli
+    cli.init_app(app)
+
+    from . import sockets
+    sockets.init_app(app)
+    return app

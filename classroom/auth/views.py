@@ -1,0 +1,114 @@
+"""Log in, log out, register as a teacher or as school staff, and reset a password with a coordinator's link."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms import form_data
+from ..models import AccountStatus
+from ..reference import ALL_SUBJECTS, PROVINCES, SUBJECTS_BY_LEVEL
+from ..services import accounts
+from ..validation import ValidationError
+from .access import public
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str | None:
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "")[:254]
+        user = accounts.authenticate(email, request.form.get("password", "")[:200])
+        if user is None:
+            error = _("Wrong e-mail address or password.")
+        elif user.status == AccountStatus.PENDING:
+            error = _("Your account is waiting for a coordinator's approval.")
+        elif user.status == AccountStatus.DISABLED:
+            error = _("This account is disabled. Please contact your coordinator.")
+        else:
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+logout.allowed_roles = "authenticated"
+
+
+@bp.get("/register")
+@public
+def register():
+    return render_template("auth/register.html")
+
+
+@bp.route("/register/teacher", methods=["GET", "POST"])
+@public
+def register_teacher():
+    data, errors = {"subjects": [], "grades": []}, {}
+    if request.method == "POST":
+        data = form_data()
+        try:
+            accounts.register_teacher(data)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("Thank you! A coordinator will check and approve your account."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register_teacher.html", data=data, errors=errors, provinces=PROVINCES,
+                           subjects=ALL_SUBJECTS), (400 if errors else 200)
+
+
+@bp.route("/register/school", methods=["GET", "POST"])
+@public
+def register_school():
+    data, errors = {}, {}
+    if request.method == "POST":
+        data = form_data()
+        try:
+            accounts.register_school(data)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("Thank you! A coordinator will check and approve your account."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register_school.html", data=data, errors=errors, provinces=PROVINCES,
+                           levels=SUBJECTS_BY_LEVEL.keys()), (400 if errors else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    errors = {}
+    if request.method == "POST":
+        try:
+            accounts.reset_password(token, request.form.get("password", ""))
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("Your new password is set. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", errors=errors), (400 if errors else 200)

@@ -1,0 +1,57 @@
+"""Command-line tasks: `flask --app wsgi seed-demo`, `create-admin`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+
+
+def _prepare_schema() -> None:
+    """Bring the database to the latest migration (creates it on first run)."""
+    upgrade(directory=current_app.config["MIGRATIONS_DIR"])
+
+
+@click.command("seed-demo")
+@click.option("--reset", is_flag=True, help="Drop all data first (the embedded SQLite default only).")
+@click.option("--solve-seconds", default=5.0, show_default=True, help="Time limit of the demo matching run.")
+def seed_demo(reset: bool, solve_seconds: float) -> None:
+    """Fill the database with a realistic demo programme and print its logins and open room."""
+    from . import demo
+    if reset:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    _prepare_schema()
+    if demo.demo_exists():
+        raise click.ClickException("demo data is already there; use --reset to start again")
+    result = demo.seed(current_app.config["PUBLIC_URL"], solve_seconds=solve_seconds)
+    db.session.commit()
+    click.echo("Demo logins (role, e-mail, password):")
+    for role, email, password in result.logins:
+        click.echo(f"  {role:<12} {email:<28} {password}")
+    click.echo(f"demo room: {current_app.config['PUBLIC_URL'].rstrip('/')}/join?code={result.room_code} code {result.room_code}")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account (the first account of a real deployment)."""
+    from .models import Role
+    from .services import accounts
+    from .validation import ValidationError
+    _prepare_schema()
+    try:
+        user = accounts.create_staff_account({"email": email, "name": name, "password": password}, Role.ADMIN)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+    db.session.commit()
+    click.echo(f"admin {user.email} created")

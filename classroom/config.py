@@ -1,0 +1,58 @@
+"""Configuration from the environment, with an embedded default that needs nothing installed."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the app cannot run with."""
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A secret key generated once and kept in the instance folder, for the embedded default."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the app's settings from environment variables."""
+    production = os.environ.get("FLASK_ENV") == "production" or os.environ.get("KN_ENV") == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when FLASK_ENV=production")
+        secret = _instance_secret(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kelas.sqlite3'}"
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "id"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Jakarta"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
+        "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
+    }
+
+
+def normalize_database_url(url: str) -> str:
+    """Let `postgres://` and `postgresql://` URLs use the psycopg 3 driver the project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,34 @@
+"""The landing page and each role's home."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..auth.access import public
+from ..models import Role
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    Role.TEACHER: "teachers.home",
+    Role.SCHOOL: "schools.home",
+    Role.COORDINATOR: "coordinator.home",
+    Role.ADMIN: "coordinator.home",
+}
+
+
+@bp.get("/")
+@public
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    return render_template("main/landing.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    from sqlalchemy import text
+    from ..extensions import db
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,11 @@
+"""The data model, typed SQLAlchemy 2.0; one module per area."""
+from .accounts import AccountStatus, Availability, AvailabilityException, Role, School, TeacherProfile, User
+from .planning import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, Rating, RequestStatus,
+                       RequestWindow, RunStatus, SessionRequest)
+from .rooms import AttendanceInterval, ChatMessage, Participant
+
+__all__ = [
+    "AccountStatus", "Assignment", "AttendanceInterval", "Availability", "AvailabilityException", "ChatMessage",
+    "LiveSession", "LiveStatus", "MatchingRun", "Notification", "Participant", "Rating", "RequestStatus",
+    "RequestWindow", "Role", "RunStatus", "School", "SessionRequest", "TeacherProfile", "User",
+]

@@ -1,0 +1,88 @@
+"""Reference data: Indonesia's 38 provinces with their time zones, and the national curriculum's subjects."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
+
+# The three zones Indonesia uses; none has daylight saving.
+ZONE_NAMES = {WIB: "WIB", WITA: "WITA", WIT: "WIT"}
+ZONE_OFFSETS = {WIB: 7, WITA: 8, WIT: 9}
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str  # Kemendagri province code
+    name: str
+    timezone: str
+
+
+PROVINCES: tuple[Province, ...] = (
+    Province("11", "Aceh", WIB),
+    Province("12", "Sumatera Utara", WIB),
+    Province("13", "Sumatera Barat", WIB),
+    Province("14", "Riau", WIB),
+    Province("15", "Jambi", WIB),
+    Province("16", "Sumatera Selatan", WIB),
+    Province("17", "Bengkulu", WIB),
+    Province("18", "Lampung", WIB),
+    Province("19", "Kepulauan Bangka Belitung", WIB),
+    Province("21", "Kepulauan Riau", WIB),
+    Province("31", "DKI Jakarta", WIB),
+    Province("32", "Jawa Barat", WIB),
+    Province("33", "Jawa Tengah", WIB),
+    Province("34", "DI Yogyakarta", WIB),
+    Province("35", "Jawa Timur", WIB),
+    Province("36", "Banten", WIB),
+    Province("51", "Bali", WITA),
+    Province("52", "Nusa Tenggara Barat", WITA),
+    Province("53", "Nusa Tenggara Timur", WITA),
+    Province("61", "Kalimantan Barat", WIB),
+    Province("62", "Kalimantan Tengah", WIB),
+    Province("63", "Kalimantan Selatan", WITA),
+    Province("64", "Kalimantan Timur", WITA),
+    Province("65", "Kalimantan Utara", WITA),
+    Province("71", "Sulawesi Utara", WITA),
+    Province("72", "Sulawesi Tengah", WITA),
+    Province("73", "Sulawesi Selatan", WITA),
+    Province("74", "Sulawesi Tenggara", WITA),
+    Province("75", "Gorontalo", WITA),
+    Province("76", "Sulawesi Barat", WITA),
+    Province("81", "Maluku", WIT),
+    Province("82", "Maluku Utara", WIT),
+    Province("91", "Papua", WIT),
+    Province("92", "Papua Barat", WIT),
+    Province("93", "Papua Selatan", WIT),
+    Province("94", "Papua Tengah", WIT),
+    Province("95", "Papua Pegunungan", WIT),
+    Province("96", "Papua Barat Daya", WIT),
+)
+PROVINCES_BY_CODE = {p.code: p for p in PROVINCES}
+PROVINCES_BY_NAME = {p.name: p for p in PROVINCES}
+
+# School levels and the grades each teaches.
+LEVEL_GRADES = {"SD": range(1, 7), "SMP": range(7, 10), "SMA": range(10, 13)}
+
+
+def level_of_grade(grade: int) -> str:
+    for level, grades in LEVEL_GRADES.items():
+        if grade in grades:
+            return level
+    raise ValueError(f"grade {grade} is outside 1-12")
+
+
+# Subjects of the national curriculum (Kurikulum Merdeka) by level, named as schools name them.
+SUBJECTS_BY_LEVEL: dict[str, tuple[str, ...]] = {
+    "SD": ("Pendidikan Agama", "PPKn", "Bahasa Indonesia", "Matematika", "IPAS",
+           "PJOK", "Seni Budaya", "Bahasa Inggris", "Muatan Lokal"),
+    "SMP": ("Pendidikan Agama", "PPKn", "Bahasa Indonesia", "Matematika", "IPA", "IPS",
+            "Bahasa Inggris", "PJOK", "Informatika", "Seni Budaya", "Prakarya"),
+    "SMA": ("Pendidikan Agama", "PPKn", "Bahasa Indonesia", "Matematika", "Bahasa Inggris",
+            "Fisika", "Kimia", "Biologi", "Sejarah", "Geografi", "Ekonomi", "Sosiologi",
+            "Antropologi", "Informatika", "PJOK", "Seni Budaya", "Prakarya"),
+}
+ALL_SUBJECTS: tuple[str, ...] = tuple(sorted({s for subjects in SUBJECTS_BY_LEVEL.values() for s in subjects}))
+
+
+def subject_taught_at(subject: str, grade: int) -> bool:
+    return subject in SUBJECTS_BY_LEVEL[level_of_grade(grade)]

@@ -1,0 +1,1 @@
+"""Live rooms: joining by code, the room page, attendance reports."""
