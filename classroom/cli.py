@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
@@ -19,6 +20,7 @@ def _prepare_schema() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--reset", is_flag=True, help="Drop all data first (the embedded SQLite default only).")
 @click.option("--solve-seconds", default=5.0, show_default=True, help="Time limit of the demo matching run.")
 def seed_demo(reset: bool, solve_seconds: float) -> None:
@@ -40,6 +42,7 @@ def seed_demo(reset: bool, solve_seconds: float) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.password_option()

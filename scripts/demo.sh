@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Quick start: install, fill the embedded SQLite database with demo data (once), serve http://127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+if .venv/bin/flask --app wsgi seed-demo 2>instance-seed.err; then
+  rm -f instance-seed.err
+elif grep -q "already there" instance-seed.err; then
+  echo "Demo data already loaded (reset with: .venv/bin/flask --app wsgi seed-demo --reset)."
+  rm -f instance-seed.err
+else
+  cat instance-seed.err >&2; rm -f instance-seed.err; exit 1
+fi
+echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)"
+exec .venv/bin/python wsgi.py
