@@ -46,6 +46,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
+        "MAIL_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),
         "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
     }
 

@@ -1,0 +1,57 @@
+"""In-app notifications, also sent by e-mail through SMTP when it is configured (logged otherwise)."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+
+from ..extensions import db
+from ..models import Notification, User
+
+log = logging.getLogger(__name__)
+
+
+def message_for(kind: str, params: dict) -> str:
+    """The notification's text in the current language; params were stored when it was made."""
+    texts = {
+        "account_approved": lambda: _("Your account is approved. Welcome to Kelas Nusantara!"),
+        "timetable_published": lambda: _("A new timetable is published: %(count)d live sessions for you.", **params),
+        "request_scheduled": lambda: _("Your request %(subject)s grade %(grade)d is scheduled with %(teacher)s.", **params),
+        "request_unserved": lambda: _("Your request %(subject)s grade %(grade)d could not be served this time.", **params),
+        "session_withdrawn": lambda: _("%(teacher)s cannot teach %(subject)s on %(when)s: %(reason)s", **params),
+        "assignment_withdrawn": lambda: _("%(teacher)s withdrew from %(subject)s grade %(grade)d (%(school)s): %(reason)s", **params),
+        "assignment_changed": lambda: _("Your timetable changed after a re-plan: %(subject)s grade %(grade)d.", **params),
+    }
+    text = texts.get(kind)
+    return text() if text else kind
+
+
+def notify(users: list[User], kind: str, **params) -> None:
+    """Store a notification for each user and e-mail it in the user's own language."""
+    for user in users:
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params))
+        with force_locale(user.language or "id"):
+            body = message_for(kind, params)
+        send_mail(user.email, "Kelas Nusantara", body)
+    db.session.flush()
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    host = current_app.config.get("MAIL_SERVER")
+    if not host:
+        log.info("mail (SMTP not configured) to=%s subject=%s body=%s", to, subject, body)
+        return
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM", "noreply@kelas-nusantara.id")
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(host, int(current_app.config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+            smtp.send_message(message)
+    except OSError:
+        # A mail server that is down must not lose the in-app notification or fail the action.
+        log.exception("could not send mail to %s", to)
