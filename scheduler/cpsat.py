@@ -236,10 +236,11 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
     done = threading.Event()
     if stop is not None:
         def watch():
+            # StopSearch before Solve has started is lost, so keep asking until it returns
             while not done.is_set():
-                if stop.wait(0.2):
+                if stop.wait(0.1):
                     solver.StopSearch()
-                    return
+                    time.sleep(0.05)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
     status = solver.Solve(model)

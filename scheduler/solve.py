@@ -111,9 +111,17 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 2,
     c = Compiled(instance)
     base = TeacherState(c)
     pinned: Assigned = _keep_previous(c, previous, base) if previous is not None else {}
-    greedy_part, _ = greedy_assign(c, state=_copy_state(base), skip=set(pinned))
+    # multi-start greedy: first-come order, then most-constrained requests first within a priority
+    greedy_part: Assigned = {}
+    best_score = -1
+    for order in _greedy_orders(c):
+        part, _ = greedy_assign(c, order=order, state=_copy_state(base), skip=set(pinned))
+        score = score_of(c, {**pinned, **part})
+        if score > best_score:
+            greedy_part, best_score = part, score
+        if time.perf_counter() > started + 0.1 * time_limit:
+            break
     best: Assigned = {**pinned, **greedy_part}
-    best_score = score_of(c, best)
     report({"objective": best_score, "bound": None})
     free = [r for r in range(c.n_requests) if r not in pinned and len(c.pairs[r])]
     n_pairs = sum(len(c.pairs[r]) for r in free)
@@ -172,6 +180,16 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 2,
     return solution
 
 
+def _greedy_orders(c: Compiled):
+    rs = range(c.n_requests)
+    n_pairs = [len(p) for p in c.pairs]
+    supply = [int(c.max_week[p].sum()) if len(p) else 0 for p in c.pairs]
+    yield sorted(rs, key=lambda r: (-c.prio[r], r))
+    yield sorted(rs, key=lambda r: (-c.prio[r], n_pairs[r], r))
+    yield sorted(rs, key=lambda r: (-c.prio[r], supply[r], r))
+    yield sorted(rs, key=lambda r: (-c.prio[r], -c.spw[r], n_pairs[r], r))
+
+
 def _copy_state(state: TeacherState) -> TeacherState:
     copy = TeacherState.__new__(TeacherState)
     copy.c = state.c
@@ -184,38 +202,45 @@ def _copy_state(state: TeacherState) -> TeacherState:
 def _neighbourhood(c: Compiled, assigned: Assigned, pinned: set[int], rng: random.Random,
                    teacher_requests: dict[int, list[int]], candidates_of: dict[int, list[int]],
                    max_pairs: int) -> tuple[list[int], set[int]]:
-    """A connected group of teachers and the requests that could move among them."""
-    unserved = [r for r in range(c.n_requests) if r not in assigned and r not in pinned and len(c.pairs[r])]
-    if unserved and rng.random() < 0.7:
-        seed_r = rng.choice(unserved)
-    else:
-        seed_r = rng.choice(list(assigned)) if assigned else rng.randrange(c.n_requests)
-    teachers: set[int] = set()
+    """A few teachers who could swap work (they share a subject and grade), the requests on
+    them, and a sample of unserved requests that could use them."""
+    seed_t = rng.randrange(c.n_teachers)
+    while not candidates_of.get(seed_t):
+        seed_t = rng.randrange(c.n_teachers)
+    similar = set()
+    for ri in rng.sample(candidates_of[seed_t], min(5, len(candidates_of[seed_t]))):
+        similar.update(c.pairs[ri].tolist())
+    similar.discard(seed_t)
+    pool = sorted(similar)
+    rng.shuffle(pool)
+    teachers = {seed_t}
     requests: set[int] = set()
     pairs = 0
-    frontier = [seed_r]
-    while frontier and pairs < max_pairs:
-        r = frontier.pop(0)
-        if r in requests or r in pinned:
-            continue
-        requests.add(r)
-        pairs += len(c.pairs[r])
-        ts = c.pairs[r].tolist()
-        rng.shuffle(ts)
-        for t in ts[:12]:
-            if t in teachers:
-                continue
-            teachers.add(t)
-            nxt = teacher_requests.get(t, []) + rng.sample(candidates_of.get(t, []),
-                                                           min(6, len(candidates_of.get(t, []))))
-            frontier.extend(x for x in nxt if x not in requests)
-    # every request currently on one of these teachers must be free too
-    for t in teachers:
+    for t in [seed_t] + pool:
+        if pairs >= max_pairs:
+            break
+        teachers.add(t)
         for r in teacher_requests.get(t, []):
-            if r not in pinned:
+            if r not in pinned and r not in requests:
                 requests.add(r)
-    # requests whose current teacher is outside the group stay where they are
-    requests = {r for r in requests if r not in assigned or assigned[r][0] in teachers}
+                pairs += len(c.pairs[r])  # over-counts: only pairs inside the group become variables
+        if len(teachers) >= 4 and pairs >= max_pairs:
+            break
+    # unserved requests that could use the group, high value first with some noise
+    group = np.array(sorted(teachers))
+    waiting = set()
+    for t in teachers:
+        waiting.update(r for r in candidates_of.get(t, []) if r not in assigned and r not in pinned)
+    waiting = list(waiting)
+    rng.shuffle(waiting)
+    waiting.sort(key=lambda r: -(c.prio[r] * c.spw[r]) * (0.7 + 0.6 * rng.random()))
+    inside = 0
+    for r in waiting:
+        k = int(np.isin(c.pairs[r], group, assume_unique=True).sum())
+        if inside + k > max_pairs:
+            break
+        requests.add(r)
+        inside += k
     return sorted(requests), teachers
 
 
@@ -230,7 +255,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
     best = dict(best)
     best_score = score_of(c, best)
     iterations = improved = 0
-    max_pairs = 1500
+    max_pairs = 600
     while time.perf_counter() < deadline - 0.5 and not (stop and stop.is_set()):
         teacher_requests: dict[int, list[int]] = defaultdict(list)
         for r, (t, _) in best.items():
@@ -245,7 +270,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
                          served_schools={int(c.r_school[r]) for r in outside},
                          hint={r: best[r] for r in requests if r in best},
                          fixed_objective=score_of(c, outside))
-        limit = min(10.0, deadline - time.perf_counter() - 0.3)
+        limit = min(1.5, deadline - time.perf_counter() - 0.3)
         if limit < 0.3:
             break
         res = solve_subproblem(c, sub, time_limit=limit, workers=workers, stop=stop)
@@ -259,7 +284,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
                 report({"objective": best_score, "bound": bound})
             # grow the neighbourhood while sub-models solve fast, shrink when they time out
             if res.status == "OPTIMAL" and res.seconds < 0.4 * limit:
-                max_pairs = min(8000, int(max_pairs * 1.2))
+                max_pairs = min(6000, int(max_pairs * 1.15))
             elif res.status != "OPTIMAL":
-                max_pairs = max(300, int(max_pairs * 0.8))
+                max_pairs = max(150, int(max_pairs * 0.8))
     return best, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs}
