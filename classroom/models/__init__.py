@@ -2,10 +2,11 @@
 from .accounts import AccountStatus, Availability, AvailabilityException, Role, School, TeacherProfile, User
 from .planning import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, Rating, RequestStatus,
                        RequestWindow, RunStatus, SessionRequest)
-from .rooms import AttendanceInterval, ChatMessage, Participant
+from .rooms import AttendanceInterval, BoardStroke, ChatMessage, Participant, Poll, PollAnswer, SlideDeck, SlidePage
 
 __all__ = [
-    "AccountStatus", "Assignment", "AttendanceInterval", "Availability", "AvailabilityException", "ChatMessage",
+    "AccountStatus", "Assignment", "AttendanceInterval", "Availability", "AvailabilityException", "BoardStroke",
+    "ChatMessage", "Poll", "PollAnswer", "SlideDeck", "SlidePage",
     "LiveSession", "LiveStatus", "MatchingRun", "Notification", "Participant", "Rating", "RequestStatus",
     "RequestWindow", "Role", "RunStatus", "School", "SessionRequest", "TeacherProfile", "User",
 ]

@@ -1,9 +1,9 @@
-"""Room data of live sessions: participants, chat messages and attendance intervals."""
+"""Room data of live sessions: participants, chat, attendance, and the room's board, polls and slides."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,6 +24,10 @@ class Participant(db.Model):
     headcount: Mapped[int | None] = mapped_column(Integer)  # students in front of a class device
     removed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The raise-hand queue is ordered by this instant; None when the hand is down.
+    hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The student the teacher has given the floor to may send audio.
+    has_floor: Mapped[bool] = mapped_column(default=False)
 
     live_session: Mapped[LiveSession] = relationship()
     attendance: Mapped[list[AttendanceInterval]] = relationship(
@@ -43,12 +47,86 @@ class ChatMessage(db.Model):
 
 
 class AttendanceInterval(db.Model):
-    """One stretch of a participant's presence in a room; reconnects are merged when reported."""
+    """One connection's stretch of presence in a room; reconnects are merged when reported."""
     __tablename__ = "attendance_intervals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Socket.IO connection id, so that any server process can disconnect a removed participant.
+    connection_id: Mapped[str | None] = mapped_column(String(64))
 
     participant: Mapped[Participant] = relationship(back_populates="attendance")
+
+
+class BoardStroke(db.Model):
+    """A whiteboard stroke, kept so that a late joiner sees the board as it is."""
+    __tablename__ = "board_strokes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    live_session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    color: Mapped[str] = mapped_column(String(7))
+    width: Mapped[int] = mapped_column(Integer)
+    points: Mapped[list] = mapped_column(JSON)  # [[x, y], ...] on a 0..1000 grid of the board
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Poll(db.Model):
+    """A poll, or a quick quiz when it has a correct option, with live results."""
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    live_session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(300))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    correct_option: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    answers: Mapped[list[PollAnswer]] = relationship(back_populates="poll", cascade="all, delete-orphan")
+
+
+class PollAnswer(db.Model):
+    __tablename__ = "poll_answers"
+    __table_args__ = (UniqueConstraint("poll_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    option: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    poll: Mapped[Poll] = relationship(back_populates="answers")
+
+
+class SlideDeck(db.Model):
+    """A PDF the teacher uploaded, rendered to small page images; the newest deck is the one shown."""
+    __tablename__ = "slide_decks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    live_session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    page_count: Mapped[int] = mapped_column(Integer)
+    current_page: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pages: Mapped[list[SlidePage]] = relationship(back_populates="deck", cascade="all, delete-orphan",
+                                                  order_by="SlidePage.number")
+
+
+class SlidePage(db.Model):
+    # Images live in the database so that every server process and machine can serve them.
+    __tablename__ = "slide_pages"
+    __table_args__ = (UniqueConstraint("deck_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("slide_decks.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    mimetype: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+
+    deck: Mapped[SlideDeck] = relationship(back_populates="pages")

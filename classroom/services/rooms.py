@@ -1,0 +1,561 @@
+"""Live rooms: who may join when, room tokens, presence, chat, hands, the board and polls."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select, update
+
+from ..extensions import db
+from ..models import (AttendanceInterval, BoardStroke, ChatMessage, LiveSession, LiveStatus, Participant, Poll,
+                      PollAnswer, Role, SlideDeck, User)
+from ..reference import ZONE_NAMES
+from ..timefmt import as_utc, utcnow
+from . import join_codes
+
+STUDENT, TEACHER, HOST, CLASS_DEVICE = "student", "teacher", "host", "class_device"
+ROLES = (STUDENT, TEACHER, HOST, CLASS_DEVICE)
+MODERATORS = frozenset({TEACHER, HOST})  # may mute chat, lock, remove
+LEARNERS = frozenset({STUDENT, CLASS_DEVICE})  # raise hands, answer polls, take the floor
+
+NAME_MAX = 80
+CHAT_MAX = 500
+HEADCOUNT_MAX = 200
+TOKEN_SALT = "room-token"
+
+
+class RoomError(Exception):
+    """A refusal in the room: `status` for HTTP answers, `error` and a translated `message` for everyone."""
+
+    def __init__(self, status: int, error: str, message: str, fields: dict | None = None):
+        self.status, self.error, self.message, self.fields = status, error, message, fields or {}
+        super().__init__(message)
+
+    def as_json(self) -> dict:
+        body = {"error": self.error, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+def bad(field: str, message: str) -> RoomError:
+    return RoomError(400, "validation", message, {field: message})
+
+
+# --- when a room is open -------------------------------------------------------------------------
+
+def opens_at(live: LiveSession) -> datetime:
+    return as_utc(live.starts_at) - timedelta(minutes=current_app.config.get("ROOM_OPENS_MINUTES_BEFORE", 15))
+
+
+def closes_at(live: LiveSession) -> datetime:
+    return as_utc(live.ends_at)
+
+
+def check_open(live: LiveSession, now: datetime | None = None, for_public: bool = True) -> None:
+    """Raise 403 unless the room can be entered now; a locked room still lets its teacher and hosts in."""
+    now = now or utcnow()
+    if live.status == LiveStatus.CANCELLED:
+        raise RoomError(403, "cancelled", _("This session was cancelled."))
+    if live.status == LiveStatus.ENDED or now >= closes_at(live):
+        raise RoomError(403, "ended", _("This session has ended."))
+    if now < opens_at(live):
+        raise RoomError(403, "not_open", _("The room opens %(minutes)d minutes before the session starts.",
+                                           minutes=current_app.config.get("ROOM_OPENS_MINUTES_BEFORE", 15)))
+    if for_public and live.locked:
+        raise RoomError(403, "locked", _("The teacher has locked this room."))
+
+
+def session_json(live: LiveSession) -> dict:
+    zone = live.school.timezone
+    return {
+        "id": live.id,
+        "subject": live.request.subject,
+        "grade": live.request.grade,
+        "class_name": live.request.class_name,
+        "school": live.school.name,
+        "teacher": live.teacher.user.name,
+        "starts_at": as_utc(live.starts_at).isoformat(),
+        "ends_at": as_utc(live.ends_at).isoformat(),
+        "opens_at": opens_at(live).isoformat(),
+        "timezone": zone,
+        "zone": ZONE_NAMES.get(zone, zone),
+        "status": live.status.value,
+        "locked": live.locked,
+        "chat_muted": live.chat_muted,
+    }
+
+
+def room_name(live_session_id: int) -> str:
+    return f"session:{live_session_id}"
+
+
+def participant_room(participant_id: int) -> str:
+    """Every connection of one participant joins this room, so a message can reach exactly that peer."""
+    return f"participant:{participant_id}"
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def issue_token(participant: Participant) -> str:
+    return _serializer().dumps({"s": participant.live_session_id, "p": participant.id, "r": participant.role})
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    live_session_id: int
+    participant_id: int
+    role: str
+
+
+def read_token(token) -> TokenClaims:
+    """The claims of a valid room token; RoomError 401 when missing, forged or expired."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise RoomError(401, "unauthorized", _("A room token is needed to enter."))
+    try:
+        claims = _serializer().loads(token, max_age=current_app.config.get("ROOM_TOKEN_SECONDS", 3 * 3600))
+    except SignatureExpired:
+        raise RoomError(401, "token_expired", _("Your room pass has expired. Join again with the code."))
+    except BadSignature:
+        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+    try:
+        return TokenClaims(int(claims["s"]), int(claims["p"]), str(claims["r"]))
+    except (KeyError, TypeError, ValueError):
+        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+
+
+def participant_for_token(claims: TokenClaims) -> Participant:
+    participant = db.session.get(Participant, claims.participant_id)
+    if participant is None or participant.live_session_id != claims.live_session_id or participant.role != claims.role:
+        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+    if participant.removed:
+        raise RoomError(403, "removed", _("The teacher has removed you from this room."))
+    check_open(participant.live_session, for_public=False)
+    return participant
+
+
+# --- joining ---------------------------------------------------------------------------------------
+
+def clean_text(value, field: str, max_length: int, required_message: str) -> str:
+    """One line of a person's text: control characters dropped, spaces squeezed, length checked."""
+    if not isinstance(value, str):
+        raise bad(field, required_message)
+    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == "\n")
+    text = " ".join(text.split()) if field != "text" else text.strip()
+    if not text:
+        raise bad(field, required_message)
+    if len(text) > max_length:
+        raise bad(field, _("At most %(n)d characters.", n=max_length))
+    return text
+
+
+def join_by_code(data) -> tuple[Participant, LiveSession]:
+    """A student joins with the spoken code and a name; no account needed."""
+    if not isinstance(data, dict):
+        raise RoomError(400, "validation", _("The body must be a JSON object."))
+    errors = {}
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 20:
+        errors["code"] = _("Enter the join code your teacher gave you.")
+    try:
+        name = clean_text(data.get("name"), "name", NAME_MAX, _("Enter your name."))
+    except RoomError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise RoomError(400, "validation", next(iter(errors.values())), errors)
+    live = db.session.scalar(select(LiveSession).where(LiveSession.join_code == join_codes.normalize(code)))
+    if live is None:
+        raise RoomError(404, "not_found", _("No session has this code. Check it with your teacher."))
+    check_open(live)
+    participant = Participant(live_session=live, name=name, role=STUDENT)
+    db.session.add(participant)
+    db.session.flush()
+    return participant, live
+
+
+def account_role(live: LiveSession, user: User) -> str | None:
+    """The room role a logged-in account has in this session: its teacher, or staff of its school."""
+    if user.role == Role.TEACHER and user.teacher_profile and user.teacher_profile.id == live.teacher_id:
+        return TEACHER
+    if user.role == Role.SCHOOL and user.school_id == live.school_id:
+        return HOST
+    return None
+
+
+def account_participant(live: LiveSession, user: User, role: str, headcount: int | None = None,
+                        name: str | None = None) -> Participant:
+    """The teacher's or a host's one participant per session; a class device is one per device join."""
+    check_open(live, for_public=False)
+    if role == CLASS_DEVICE:
+        participant = Participant(live_session=live, user_id=user.id, role=CLASS_DEVICE, headcount=headcount,
+                                  name=name or live.request.class_name or live.school.name)
+        db.session.add(participant)
+        db.session.flush()
+        return participant
+    participant = db.session.scalar(select(Participant).where(
+        Participant.live_session_id == live.id, Participant.user_id == user.id, Participant.role == role))
+    if participant is None:
+        participant = Participant(live_session=live, user_id=user.id, role=role, name=user.name[:NAME_MAX])
+        db.session.add(participant)
+        db.session.flush()
+    return participant
+
+
+def parse_headcount(value) -> int:
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise bad("headcount", _("Enter how many students are in front of this device."))
+    if not 1 <= count <= HEADCOUNT_MAX:
+        raise bad("headcount", _("Enter a number from 1 to %(n)d.", n=HEADCOUNT_MAX))
+    return count
+
+
+# --- presence and attendance -----------------------------------------------------------------------
+
+def open_interval(participant: Participant, connection_id: str) -> AttendanceInterval:
+    interval = AttendanceInterval(participant=participant, joined_at=utcnow(), connection_id=connection_id)
+    db.session.add(interval)
+    db.session.flush()
+    return interval
+
+
+def close_interval(interval_id: int, when: datetime | None = None) -> None:
+    db.session.execute(update(AttendanceInterval).where(AttendanceInterval.id == interval_id,
+                                                        AttendanceInterval.left_at.is_(None))
+                       .values(left_at=when or utcnow()))
+
+
+def open_connections(participant_id: int) -> list[str]:
+    return list(db.session.scalars(select(AttendanceInterval.connection_id).where(
+        AttendanceInterval.participant_id == participant_id, AttendanceInterval.left_at.is_(None),
+        AttendanceInterval.connection_id.is_not(None))))
+
+
+ROLE_ORDER = {TEACHER: 0, HOST: 1, CLASS_DEVICE: 2, STUDENT: 3}
+
+
+def members(live_session_id: int) -> list[dict]:
+    """Everyone with an open connection, each once however many tabs or reconnects they have."""
+    rows = db.session.execute(
+        select(Participant.id, Participant.name, Participant.role)
+        .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
+        .where(Participant.live_session_id == live_session_id, Participant.removed.is_(False),
+               AttendanceInterval.left_at.is_(None))
+        .distinct()).all()
+    rows.sort(key=lambda r: (ROLE_ORDER.get(r.role, 9), r.name.lower(), r.id))
+    return [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
+
+
+def students_present(live_session_id: int) -> int:
+    """Students in the room: one per student, a class device's headcount for each class device."""
+    rows = db.session.execute(
+        select(Participant.id, Participant.role, Participant.headcount)
+        .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
+        .where(Participant.live_session_id == live_session_id, Participant.removed.is_(False),
+               AttendanceInterval.left_at.is_(None), Participant.role.in_(LEARNERS))
+        .distinct()).all()
+    return sum((r.headcount or 1) if r.role == CLASS_DEVICE else 1 for r in rows)
+
+
+def room_json(live: LiveSession) -> dict:
+    return {"status": live.status.value, "locked": live.locked, "chat_muted": live.chat_muted,
+            "students": students_present(live.id), "closes_at": closes_at(live).isoformat()}
+
+
+# --- chat ------------------------------------------------------------------------------------------
+
+def message_json(message: ChatMessage) -> dict:
+    return {"id": message.id, "name": message.name, "text": message.text,
+            "at": as_utc(message.created_at).isoformat()}
+
+
+def store_chat(participant: Participant, live: LiveSession, data) -> ChatMessage:
+    if not isinstance(data, dict) or set(data) - {"text"}:
+        raise bad("text", _("Send chat as {\"text\": \"...\"}."))
+    text = clean_text(data.get("text"), "text", CHAT_MAX, _("Write a message first."))
+    if live.chat_muted and participant.role not in MODERATORS:
+        raise RoomError(403, "chat_muted", _("The teacher has paused the chat."))
+    message = ChatMessage(live_session_id=live.id, participant_id=participant.id, name=participant.name, text=text,
+                          created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+HISTORY_LIMIT = 1000
+
+
+def history(live_session_id: int, data) -> list[dict]:
+    after = data.get("after") if isinstance(data, dict) else None
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise bad("after", _("Send sync as {\"after\": the last message id you have, or 0}."))
+    messages = db.session.scalars(select(ChatMessage).where(ChatMessage.live_session_id == live_session_id,
+                                                            ChatMessage.id > after)
+                                  .order_by(ChatMessage.id).limit(HISTORY_LIMIT))
+    return [message_json(m) for m in messages]
+
+
+# --- hands and the floor ---------------------------------------------------------------------------
+
+def set_hand(participant: Participant, data) -> None:
+    up = data.get("up") if isinstance(data, dict) else None
+    if not isinstance(up, bool):
+        raise bad("up", _("Send {\"up\": true} or {\"up\": false}."))
+    if up and participant.hand_raised_at is None:
+        participant.hand_raised_at = utcnow()
+    elif not up:
+        participant.hand_raised_at = None
+
+
+def hands(live_session_id: int) -> list[dict]:
+    """The queue the teacher works through: first raised, first called."""
+    rows = db.session.scalars(select(Participant).where(
+        Participant.live_session_id == live_session_id, Participant.hand_raised_at.is_not(None),
+        Participant.removed.is_(False)).order_by(Participant.hand_raised_at, Participant.id))
+    return [{"id": p.id, "name": p.name, "at": as_utc(p.hand_raised_at).isoformat()} for p in rows]
+
+
+def target_participant(live_session_id: int, data, field: str = "id") -> Participant:
+    target_id = data.get(field) if isinstance(data, dict) else None
+    if isinstance(target_id, bool) or not isinstance(target_id, int):
+        raise bad(field, _("Name the participant by id."))
+    target = db.session.get(Participant, target_id)
+    if target is None or target.live_session_id != live_session_id:
+        raise RoomError(404, "not_found", _("This participant is not in the room."))
+    return target
+
+
+def lower_hand(live_session_id: int, data) -> Participant:
+    target = target_participant(live_session_id, data)
+    target.hand_raised_at = None
+    return target
+
+
+def give_floor(live_session_id: int, data) -> Participant | None:
+    """At most one learner holds the floor; `{"id": null}` takes it back."""
+    if not isinstance(data, dict) or "id" not in data:
+        raise bad("id", _("Name the participant by id, or null."))
+    db.session.execute(update(Participant).where(Participant.live_session_id == live_session_id,
+                                                 Participant.has_floor.is_(True)).values(has_floor=False))
+    if data["id"] is None:
+        return None
+    target = target_participant(live_session_id, data)
+    if target.role not in LEARNERS:
+        raise bad("id", _("Only a student or a class device can be given the floor."))
+    target.has_floor = True
+    target.hand_raised_at = None
+    return target
+
+
+def floor_json(live_session_id: int) -> dict:
+    holder = db.session.scalar(select(Participant).where(Participant.live_session_id == live_session_id,
+                                                         Participant.has_floor.is_(True)))
+    return {"id": holder.id, "name": holder.name} if holder else {"id": None, "name": None}
+
+
+# --- moderation ------------------------------------------------------------------------------------
+
+def flag(data, field: str) -> bool:
+    value = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(value, bool):
+        raise bad(field, _("Send {\"%(field)s\": true} or false.", field=field))
+    return value
+
+
+def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Participant, list[str]]:
+    target = target_participant(live.id, data)
+    if target.role in MODERATORS:
+        raise RoomError(403, "forbidden", _("The teacher and school staff cannot be removed."))
+    target.removed = True
+    target.hand_raised_at = None
+    target.has_floor = False
+    connections = open_connections(target.id)
+    now = utcnow()
+    db.session.execute(update(AttendanceInterval).where(AttendanceInterval.participant_id == target.id,
+                                                        AttendanceInterval.left_at.is_(None)).values(left_at=now))
+    return target, connections
+
+
+def end_session(live: LiveSession) -> list[str]:
+    """End the session for everyone: closes every open presence, returns the connections to drop."""
+    now = utcnow()
+    live.status = LiveStatus.ENDED
+    live.ended_at = now
+    participant_ids = select(Participant.id).where(Participant.live_session_id == live.id)
+    connections = list(db.session.scalars(select(AttendanceInterval.connection_id).where(
+        AttendanceInterval.participant_id.in_(participant_ids), AttendanceInterval.left_at.is_(None),
+        AttendanceInterval.connection_id.is_not(None))))
+    db.session.execute(update(AttendanceInterval).where(AttendanceInterval.participant_id.in_(participant_ids),
+                                                        AttendanceInterval.left_at.is_(None)).values(left_at=now))
+    db.session.execute(update(Participant).where(Participant.live_session_id == live.id)
+                       .values(hand_raised_at=None, has_floor=False))
+    return connections
+
+
+def set_headcount(participant: Participant, data) -> None:
+    if participant.role != CLASS_DEVICE:
+        raise RoomError(403, "forbidden", _("Only a class device has a headcount."))
+    participant.headcount = parse_headcount(data.get("count") if isinstance(data, dict) else None)
+
+
+# --- whiteboard ------------------------------------------------------------------------------------
+
+BOARD_GRID = 1000
+STROKE_POINTS_MAX = 400
+BOARD_STROKES_MAX = 3000
+
+
+def stroke_json(stroke: BoardStroke) -> dict:
+    return {"id": stroke.id, "color": stroke.color, "width": stroke.width, "points": stroke.points}
+
+
+def add_stroke(live: LiveSession, participant: Participant, data) -> BoardStroke:
+    if not isinstance(data, dict):
+        raise bad("points", _("Send a stroke as {\"points\": [[x, y], ...], \"color\", \"width\"}."))
+    points = data.get("points")
+    if not isinstance(points, list) or not 1 <= len(points) <= STROKE_POINTS_MAX or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                        and 0 <= v <= BOARD_GRID for v in p) for p in points):
+        raise bad("points", _("A stroke is 1 to %(n)d points [x, y] on a 0 to 1000 grid.", n=STROKE_POINTS_MAX))
+    color = data.get("color", "#1d2a33")
+    if not isinstance(color, str) or len(color) != 7 or color[0] != "#" or not all(
+            c in "0123456789abcdefABCDEF" for c in color[1:]):
+        raise bad("color", _("A colour is written #rrggbb."))
+    width = data.get("width", 3)
+    if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= 40:
+        raise bad("width", _("A width is 1 to 40."))
+    count = db.session.scalar(select(func.count(BoardStroke.id)).where(BoardStroke.live_session_id == live.id))
+    if count >= BOARD_STROKES_MAX:
+        raise RoomError(400, "board_full", _("The board is full. Clear it to draw more."))
+    stroke = BoardStroke(live_session_id=live.id, participant_id=participant.id, color=color.lower(), width=width,
+                         points=points)
+    db.session.add(stroke)
+    db.session.flush()
+    return stroke
+
+
+def board(live_session_id: int) -> list[dict]:
+    return [stroke_json(s) for s in db.session.scalars(
+        select(BoardStroke).where(BoardStroke.live_session_id == live_session_id).order_by(BoardStroke.id))]
+
+
+def clear_board(live_session_id: int) -> None:
+    db.session.execute(delete(BoardStroke).where(BoardStroke.live_session_id == live_session_id))
+
+
+# --- polls and quick quizzes -----------------------------------------------------------------------
+
+def open_poll(live: LiveSession, data) -> Poll:
+    if not isinstance(data, dict):
+        raise bad("question", _("Send a poll as {\"question\", \"options\": [...]}."))
+    question = clean_text(data.get("question"), "question", 300, _("Write the question."))
+    options = data.get("options")
+    if not isinstance(options, list) or not 2 <= len(options) <= 6:
+        raise bad("options", _("Give 2 to 6 options."))
+    options = [clean_text(o, "options", 100, _("Every option needs some text.")) for o in options]
+    correct = data.get("correct")
+    if correct is not None and (isinstance(correct, bool) or not isinstance(correct, int)
+                                or not 0 <= correct < len(options)):
+        raise bad("correct", _("The correct answer must be one of the options."))
+    now = utcnow()
+    db.session.execute(update(Poll).where(Poll.live_session_id == live.id, Poll.closed_at.is_(None))
+                       .values(closed_at=now))
+    poll = Poll(live_session_id=live.id, question=question, options=options, correct_option=correct, created_at=now)
+    db.session.add(poll)
+    db.session.flush()
+    return poll
+
+
+def current_poll(live_session_id: int) -> Poll | None:
+    return db.session.scalar(select(Poll).where(Poll.live_session_id == live_session_id)
+                             .order_by(Poll.id.desc()).limit(1))
+
+
+def poll_json(poll: Poll, participant: Participant | None = None) -> dict:
+    body = {"id": poll.id, "question": poll.question, "options": poll.options, "quiz": poll.correct_option is not None,
+            "open": poll.closed_at is None}
+    if poll.closed_at is not None:
+        body["correct"] = poll.correct_option
+    if participant is not None:
+        mine = db.session.scalar(select(PollAnswer.option).where(PollAnswer.poll_id == poll.id,
+                                                                 PollAnswer.participant_id == participant.id))
+        body["mine"] = mine
+    return body
+
+
+def answer_poll(live_session_id: int, participant: Participant, data) -> Poll:
+    if not isinstance(data, dict):
+        raise bad("option", _("Send {\"poll\": id, \"option\": index}."))
+    poll_id, option = data.get("poll"), data.get("option")
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
+    if poll is None or poll.live_session_id != live_session_id:
+        raise RoomError(404, "not_found", _("This poll is not in the room."))
+    if poll.closed_at is not None:
+        raise RoomError(403, "poll_closed", _("This poll is closed."))
+    if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < len(poll.options):
+        raise bad("option", _("Choose one of the options."))
+    answer = db.session.scalar(select(PollAnswer).where(PollAnswer.poll_id == poll.id,
+                                                        PollAnswer.participant_id == participant.id))
+    if answer is None:
+        db.session.add(PollAnswer(poll_id=poll.id, participant_id=participant.id, option=option))
+    else:
+        answer.option = option  # a student may change their mind while the poll is open
+        answer.answered_at = utcnow()
+    db.session.flush()
+    return poll
+
+
+def poll_results(poll: Poll) -> dict:
+    """Counts per option; a class device's answer counts once (it speaks for the room after a show of hands)."""
+    counts = [0] * len(poll.options)
+    for option, total in db.session.execute(select(PollAnswer.option, func.count(PollAnswer.id))
+                                            .where(PollAnswer.poll_id == poll.id).group_by(PollAnswer.option)):
+        if 0 <= option < len(counts):
+            counts[option] = total
+    body = {"poll": poll.id, "counts": counts, "total": sum(counts), "open": poll.closed_at is None}
+    if poll.closed_at is not None:
+        body["correct"] = poll.correct_option
+    return body
+
+
+def close_poll(live_session_id: int, data) -> Poll:
+    poll_id = data.get("poll") if isinstance(data, dict) else None
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
+    if poll is None or poll.live_session_id != live_session_id:
+        raise RoomError(404, "not_found", _("This poll is not in the room."))
+    if poll.closed_at is None:
+        poll.closed_at = utcnow()
+    return poll
+
+
+# --- slides ----------------------------------------------------------------------------------------
+
+def current_deck(live_session_id: int) -> SlideDeck | None:
+    return db.session.scalar(select(SlideDeck).where(SlideDeck.live_session_id == live_session_id)
+                             .order_by(SlideDeck.id.desc()).limit(1))
+
+
+def slide_json(deck: SlideDeck | None) -> dict:
+    if deck is None:
+        return {"deck": None, "page": 0, "pages": 0, "title": ""}
+    return {"deck": deck.id, "page": deck.current_page, "pages": deck.page_count, "title": deck.title}
+
+
+def show_page(live_session_id: int, data) -> SlideDeck:
+    deck = current_deck(live_session_id)
+    if deck is None:
+        raise RoomError(404, "no_slides", _("Upload slides first."))
+    page = data.get("page") if isinstance(data, dict) else None
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= deck.page_count:
+        raise bad("page", _("Choose a page from 1 to %(n)d.", n=deck.page_count))
+    deck.current_page = page
+    return deck

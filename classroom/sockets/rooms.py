@@ -1,0 +1,484 @@
+"""The `/room` namespace: presence, chat and sync as ../shared/spec/rooms.md says, and the rest of a class
+(hands, floor, polls, board, slides, moderation, WebRTC signalling) as docs/rooms.md describes."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from sqlalchemy import func, select
+
+from ..extensions import db, socketio
+from ..models import ChatMessage, LiveSession, LiveStatus, Participant
+from ..services import rooms as room_service
+from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
+from ..timefmt import utcnow
+
+NAMESPACE = "/room"
+SIGNAL_KINDS = frozenset({"offer", "answer", "ice", "mode", "bye"})
+SIGNAL_MAX_CHARS = 20_000
+
+
+def staff_room(live_session_id: int) -> str:
+    """Teacher and hosts: they see a quiz's answers come in before the class does."""
+    return f"session:{live_session_id}:staff"
+
+
+class TokenBucket:
+    """Flood control per connection and kind of event: `burst` at once, then `rate` a second."""
+
+    def __init__(self, burst: float, rate: float):
+        self.burst, self.rate = burst, rate
+        self.tokens, self.stamp = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+LIMITS = {  # burst, per second
+    "chat": (8, 1.0),
+    "sync": (10, 1.0),
+    "board": (60, 20.0),
+    "signal": (300, 60.0),
+    "default": (20, 4.0),
+}
+
+
+@dataclass
+class Connection:
+    """What this process knows of one open connection; the database knows it too (AttendanceInterval)."""
+    participant_id: int
+    live_session_id: int
+    role: str
+    name: str
+    interval_id: int
+    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    # Read by services that take an author: the same attributes a Participant has.
+    @property
+    def id(self) -> int:
+        return self.participant_id
+
+    def allow(self, kind: str) -> bool:
+        bucket = self.buckets.get(kind)
+        if bucket is None:
+            bucket = self.buckets[kind] = TokenBucket(*LIMITS[kind])
+        return bucket.take()
+
+
+connections: dict[str, Connection] = {}
+# Which session and role a participant has never changes, so signalling can route without a query.
+_participant_cache: dict[int, tuple[int, str]] = {}
+_room_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_redis = None
+
+
+def send_error(exc: RoomError) -> None:
+    emit("error", exc.as_json())  # inside a handler `emit` answers the sender alone
+
+
+@contextmanager
+def chat_order(live_session_id: int):
+    """Store-then-send under one lock per room, so members receive ids in increasing order. With several
+    processes (a message queue) the lock is also taken in Redis, which every process shares."""
+    global _redis
+    with _room_locks[live_session_id]:
+        queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+        if queue.startswith(("redis://", "rediss://", "unix://")):
+            if _redis is None:
+                import redis
+                _redis = redis.Redis.from_url(queue)
+            lock = _redis.lock(f"kelas:chat-order:{live_session_id}", timeout=10, blocking_timeout=10)
+        else:
+            lock = nullcontext()
+        with lock:
+            yield
+
+
+def room_event(roles=None, limit: str = "default"):
+    """Every room event: known connection, role, flood limit, one commit, `error` to the sender on refusal."""
+    def decorator(handler):
+        @wraps(handler)
+        def wrapped(self, *args):
+            connection = connections.get(request.sid)
+            try:
+                if connection is None:
+                    raise RoomError(401, "unauthorized", _("Join the room first."))
+                if roles is not None and connection.role not in roles:
+                    raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+                if not connection.allow(limit):
+                    raise RoomError(429, "rate_limited", _("Slow down a little, please."))
+                if len(args) > 1:
+                    raise RoomError(400, "validation", _("Send one JSON object with the event."))
+                handler(self, connection, args[0] if args else None)
+                db.session.commit()
+            except RoomError as exc:
+                db.session.rollback()
+                send_error(exc)
+            except Exception:  # the room goes on; the sender learns that this one event failed
+                db.session.rollback()
+                current_app.logger.exception("room event %s failed", handler.__name__)
+                send_error(RoomError(500, "server_error", _("Something went wrong on our side. Please try again.")))
+        wrapped.room_event = True
+        return wrapped
+    return decorator
+
+
+def live_session(connection: Connection, must_be_running: bool = True) -> LiveSession:
+    live = db.session.get(LiveSession, connection.live_session_id)
+    if must_be_running and (live is None or live.status != LiveStatus.SCHEDULED):
+        raise RoomError(403, "ended", _("This session has ended."))
+    return live
+
+
+def participant(connection: Connection) -> Participant:
+    return db.session.get(Participant, connection.participant_id)
+
+
+class PresenceFanout:
+    """Coalesces presence (and live poll results) per room: a class arriving at the bell would otherwise make
+    the server send the whole member list once per arrival to every member, which is quadratic work that
+    queues chat behind it. Each room's list goes out at most once per `ROOM_PRESENCE_SECONDS`; a new member
+    gets the current list at once. With 0 (tests) every change is sent straight away."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.rooms: set[int] = set()
+        self.polls: set[tuple[int, int]] = set()
+        self.started = False
+        self.lock = threading.Lock()
+
+    @property
+    def interval(self) -> float:
+        return float(self.app.config.get("ROOM_PRESENCE_SECONDS", 0.25))
+
+    def presence_changed(self, live_session_id: int) -> None:
+        if self.interval <= 0:
+            self.send_presence(live_session_id)
+            return
+        self.rooms.add(live_session_id)
+        self._start()
+
+    def poll_changed(self, live_session_id: int, poll_id: int) -> None:
+        if self.interval <= 0:
+            self.send_poll_results(live_session_id, poll_id)
+            return
+        self.polls.add((live_session_id, poll_id))
+        self._start()
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+        socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        last_close_check = 0.0
+        while True:
+            socketio.sleep(self.interval)
+            rooms, self.rooms = self.rooms, set()
+            polls, self.polls = self.polls, set()
+            try:
+                with self.app.app_context():
+                    for live_session_id in rooms:
+                        self.send_presence(live_session_id)
+                    for live_session_id, poll_id in polls:
+                        self.send_poll_results(live_session_id, poll_id)
+                    if time.monotonic() - last_close_check > 10:
+                        last_close_check = time.monotonic()
+                        close_finished_rooms()
+                    db.session.remove()
+            except Exception:  # keep fanning out for the other rooms
+                self.app.logger.exception("presence fan-out failed")
+
+    def send_presence(self, live_session_id: int) -> None:
+        members = room_service.members(live_session_id)
+        live = db.session.get(LiveSession, live_session_id)
+        socketio.emit("presence", {"members": members}, to=room_name(live_session_id), namespace=NAMESPACE)
+        if live is not None:
+            socketio.emit("room", room_service.room_json(live), to=room_name(live_session_id), namespace=NAMESPACE)
+
+    def send_poll_results(self, live_session_id: int, poll_id: int) -> None:
+        from ..models import Poll
+        poll = db.session.get(Poll, poll_id)
+        if poll is None:
+            return
+        results = room_service.poll_results(poll)
+        # A quiz's answers stay with the staff until it closes; a poll's are everyone's.
+        to = staff_room(live_session_id) if poll.correct_option is not None and poll.closed_at is None \
+            else room_name(live_session_id)
+        socketio.emit("poll_results", results, to=to, namespace=NAMESPACE)
+
+
+def close_finished_rooms() -> None:
+    """At the session's end the room closes: this process tells its members and lets them go."""
+    now = utcnow()
+    by_room: defaultdict[int, list[str]] = defaultdict(list)
+    for sid, connection in list(connections.items()):
+        by_room[connection.live_session_id].append(sid)
+    for live_session_id, sids in by_room.items():
+        live = db.session.get(LiveSession, live_session_id)
+        if live is None or live.status != LiveStatus.SCHEDULED or now >= room_service.closes_at(live):
+            for sid in sids:
+                socketio.emit("ended", {"reason": "closed"}, to=sid, namespace=NAMESPACE)
+                socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def fanout() -> PresenceFanout:
+    return current_app.extensions["room_fanout"]
+
+
+def state_json(live: LiveSession, member: Participant) -> dict:
+    """Everything a client needs to draw the room after a (re)connect, chat aside (that comes by `sync`)."""
+    poll = room_service.current_poll(live.id)
+    state = {
+        "you": {"id": member.id, "name": member.name, "role": member.role, "hand": member.hand_raised_at is not None,
+                "floor": member.has_floor, "headcount": member.headcount},
+        "session": room_service.session_json(live),
+        "room": room_service.room_json(live),
+        "hands": room_service.hands(live.id),
+        "floor": room_service.floor_json(live.id),
+        "slides": slide_state(live.id),
+        "poll": room_service.poll_json(poll, member) if poll else None,
+        "last_message_id": db.session.scalar(select(func.max(ChatMessage.id))
+                                             .where(ChatMessage.live_session_id == live.id)) or 0,
+    }
+    if poll and (poll.correct_option is None or poll.closed_at is not None or member.role in MODERATORS):
+        state["poll_results"] = room_service.poll_results(poll)
+    return state
+
+
+def slide_state(live_session_id: int) -> dict:
+    from ..rooms.views import slide_key
+    deck = room_service.current_deck(live_session_id)
+    body = room_service.slide_json(deck)
+    if deck is not None:
+        body["key"] = slide_key(deck.id)
+    return body
+
+
+class RoomNamespace(Namespace):
+    def trigger_event(self, event, *args):
+        if event not in ("connect", "disconnect") and not getattr(getattr(self, f"on_{event}", None),
+                                                                   "room_event", False):
+            return self.socketio._handle_event(self._unknown_event, event, self.namespace, *args)
+        return super().trigger_event(event, *args)
+
+    def _unknown_event(self, *args):
+        send_error(RoomError(400, "unknown_event", _("This room does not know that event.")))
+
+    def on_connect(self, auth=None):
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            claims = room_service.read_token(token)
+            member = room_service.participant_for_token(claims)
+            live = member.live_session
+            interval = room_service.open_interval(member, request.sid)
+            db.session.commit()
+        except RoomError as exc:
+            db.session.rollback()
+            raise ConnectionRefusedError(exc.as_json())
+        _participant_cache[member.id] = (live.id, member.role)
+        connections[request.sid] = Connection(member.id, live.id, member.role, member.name, interval.id)
+        join_room(room_name(live.id))
+        join_room(participant_room(member.id))
+        if member.role in MODERATORS:
+            join_room(staff_room(live.id))
+        emit("state", state_json(live, member))
+        emit("board", {"strokes": room_service.board(live.id)})
+        if fanout().interval > 0:
+            emit("presence", {"members": room_service.members(live.id)})
+        fanout().presence_changed(live.id)
+
+    def on_disconnect(self, reason=None):
+        connection = connections.pop(request.sid, None)
+        if connection is None:
+            return
+        try:
+            room_service.close_interval(connection.interval_id)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("closing attendance failed")
+        fanout().presence_changed(connection.live_session_id)
+
+    # --- the spec's contract ---------------------------------------------------------------------
+
+    @room_event(limit="chat")
+    def on_chat(self, connection: Connection, data):
+        live = live_session(connection)
+        with chat_order(live.id):
+            message = room_service.store_chat(connection, live, data)
+            db.session.commit()  # stored before it is sent on
+            emit("chat", room_service.message_json(message), to=room_name(live.id))
+
+    @room_event(limit="sync")
+    def on_sync(self, connection: Connection, data):
+        emit("history", {"messages": room_service.history(connection.live_session_id, data)})
+
+    # --- hands and the floor ---------------------------------------------------------------------
+
+    @room_event(roles=LEARNERS)
+    def on_hand(self, connection: Connection, data):
+        live_session(connection)
+        room_service.set_hand(participant(connection), data)
+        db.session.commit()
+        emit("hands", {"queue": room_service.hands(connection.live_session_id)}, to=room_name(connection.live_session_id))
+
+    @room_event(roles=MODERATORS)
+    def on_hand_lower(self, connection: Connection, data):
+        live_session(connection)
+        room_service.lower_hand(connection.live_session_id, data)
+        db.session.commit()
+        emit("hands", {"queue": room_service.hands(connection.live_session_id)}, to=room_name(connection.live_session_id))
+
+    @room_event(roles={TEACHER})
+    def on_floor(self, connection: Connection, data):
+        live_session(connection)
+        room_service.give_floor(connection.live_session_id, data)
+        db.session.commit()
+        room = room_name(connection.live_session_id)
+        emit("floor", room_service.floor_json(connection.live_session_id), to=room)
+        emit("hands", {"queue": room_service.hands(connection.live_session_id)}, to=room)
+
+    @room_event(roles=LEARNERS)
+    def on_headcount(self, connection: Connection, data):
+        live_session(connection)
+        room_service.set_headcount(participant(connection), data)
+        db.session.commit()
+        fanout().presence_changed(connection.live_session_id)
+
+    # --- moderation ------------------------------------------------------------------------------
+
+    @room_event(roles=MODERATORS)
+    def on_mute_chat(self, connection: Connection, data):
+        live = live_session(connection)
+        live.chat_muted = room_service.flag(data, "muted")
+        db.session.commit()
+        emit("room", room_service.room_json(live), to=room_name(live.id))
+
+    @room_event(roles=MODERATORS)
+    def on_lock(self, connection: Connection, data):
+        live = live_session(connection)
+        live.locked = room_service.flag(data, "locked")
+        db.session.commit()
+        emit("room", room_service.room_json(live), to=room_name(live.id))
+
+    @room_event(roles=MODERATORS)
+    def on_remove(self, connection: Connection, data):
+        live = live_session(connection)
+        target, sids = room_service.remove_participant(live, participant(connection), data)
+        db.session.commit()
+        emit("removed", {"message": _("The teacher has removed you from this room.")},
+             to=participant_room(target.id))
+        for sid in sids:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        emit("hands", {"queue": room_service.hands(live.id)}, to=room_name(live.id))
+        fanout().presence_changed(live.id)
+
+    @room_event(roles={TEACHER})
+    def on_end(self, connection: Connection, data):
+        live = live_session(connection)
+        sids = room_service.end_session(live)
+        db.session.commit()
+        emit("ended", {"reason": "ended"}, to=room_name(live.id))
+        for sid in sids:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+    # --- polls and quick quizzes -----------------------------------------------------------------
+
+    @room_event(roles={TEACHER})
+    def on_poll_open(self, connection: Connection, data):
+        live = live_session(connection)
+        poll = room_service.open_poll(live, data)
+        db.session.commit()
+        emit("poll", room_service.poll_json(poll), to=room_name(live.id))
+
+    @room_event(roles=LEARNERS)
+    def on_poll_answer(self, connection: Connection, data):
+        live_session(connection)
+        poll = room_service.answer_poll(connection.live_session_id, participant(connection), data)
+        db.session.commit()
+        emit("poll_answered", {"poll": poll.id, "option": data["option"]})
+        fanout().poll_changed(connection.live_session_id, poll.id)
+
+    @room_event(roles={TEACHER})
+    def on_poll_close(self, connection: Connection, data):
+        live_session(connection)
+        poll = room_service.close_poll(connection.live_session_id, data)
+        db.session.commit()
+        room = room_name(connection.live_session_id)
+        emit("poll", room_service.poll_json(poll), to=room)
+        emit("poll_results", room_service.poll_results(poll), to=room)
+
+    # --- whiteboard and slides -------------------------------------------------------------------
+
+    @room_event(roles={TEACHER}, limit="board")
+    def on_board_stroke(self, connection: Connection, data):
+        live = live_session(connection)
+        stroke = room_service.add_stroke(live, connection, data)
+        db.session.commit()
+        emit("board_stroke", room_service.stroke_json(stroke), to=room_name(live.id))
+
+    @room_event(roles={TEACHER})
+    def on_board_clear(self, connection: Connection, data):
+        live_session(connection)
+        room_service.clear_board(connection.live_session_id)
+        db.session.commit()
+        emit("board", {"strokes": []}, to=room_name(connection.live_session_id))
+
+    @room_event(roles={TEACHER})
+    def on_slide(self, connection: Connection, data):
+        live_session(connection)
+        room_service.show_page(connection.live_session_id, data)
+        db.session.commit()
+        emit("slide", slide_state(connection.live_session_id), to=room_name(connection.live_session_id))
+
+    # --- WebRTC signalling: each message goes to its one peer --------------------------------------
+
+    @room_event(limit="signal")
+    def on_signal(self, connection: Connection, data):
+        if not isinstance(data, dict) or set(data) - {"to", "kind", "data"}:
+            raise room_service.bad("to", _("Send a signal as {\"to\", \"kind\", \"data\"}."))
+        target_id, kind = data.get("to"), data.get("kind")
+        if isinstance(target_id, bool) or not isinstance(target_id, int):
+            raise room_service.bad("to", _("Name the peer by participant id."))
+        if kind not in SIGNAL_KINDS:
+            raise room_service.bad("kind", _("Unknown signal kind."))
+        if len(json.dumps(data.get("data"))) > SIGNAL_MAX_CHARS:
+            raise room_service.bad("data", _("This signal is too large."))
+        target = _participant_cache.get(target_id)
+        if target is None:
+            row = db.session.get(Participant, target_id)
+            target = (row.live_session_id, row.role) if row else None
+            if target:
+                _participant_cache[target_id] = target
+        if target is None or target[0] != connection.live_session_id or target_id == connection.participant_id:
+            raise RoomError(404, "not_found", _("This participant is not in the room."))
+        # Media goes teacher <-> each member; members do not call each other.
+        if connection.role != TEACHER and target[1] != TEACHER:
+            raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+        if kind == "offer" and connection.role in LEARNERS and not participant(connection).has_floor:
+            raise RoomError(403, "no_floor", _("Wait until the teacher gives you the floor."))
+        emit("signal", {"from": connection.participant_id, "kind": kind, "data": data.get("data")},
+             to=participant_room(target_id))
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("ROOM_PRESENCE_SECONDS", 0.25)
+    app.extensions["room_fanout"] = PresenceFanout(app)
+    socketio.on_namespace(RoomNamespace(NAMESPACE))

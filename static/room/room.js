@@ -1,0 +1,455 @@
+/* The live room page: joins by code, speaks the /room contract, resyncs after every reconnect.
+   Hand-written and small on purpose: the whole first load must stay under 150 KB for weak connections. */
+(function () {
+  "use strict";
+  var page = JSON.parse(document.getElementById("page").textContent);
+  var words = JSON.parse(document.getElementById("words").textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var say = function (key, values) {
+    return (words[key] || key).replace(/\{(\w+)\}/g, function (_, k) { return values && k in values ? values[k] : ""; });
+  };
+  var el = function (tag, text, cls) {  // text always goes in as text, never as HTML
+    var node = document.createElement(tag);
+    if (text != null) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  };
+  var lang = document.documentElement.lang || "id";
+
+  var socket = null, me = null, role = page.role, lastId = 0, members = [], seen = {};
+  var teacherId = null, mode = "full", slides = null, currentPoll = null, floor = {id: null};
+  var localStream = null, peers = {}, micTrack = null;
+
+  // --- time in the viewer's own zone -------------------------------------------------------------
+  var ZONES = {420: "WIB", 480: "WITA", 540: "WIT"};
+  function localTime(iso) {
+    var d = new Date(iso), offset = -d.getTimezoneOffset();
+    var hhmm = ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    var zone = ZONES[offset] || ("UTC" + (offset >= 0 ? "+" : "-") + Math.abs(offset / 60));
+    return hhmm + " " + zone;
+  }
+  function showSession(session) {
+    if (!session) return;
+    $("title").textContent = session.subject + " · " + session.class_name + " · " + session.school;
+    var mine = localTime(session.starts_at) + " – " + localTime(session.ends_at);
+    if (!$("when").textContent) $("when").textContent = mine;
+    else if ($("when").textContent.indexOf(mine.split(" – ")[0]) < 0) $("localwhen").textContent = say("your_time", {time: mine});
+  }
+
+  // --- joining -----------------------------------------------------------------------------------
+  function storedToken(code) {
+    try { return sessionStorage.getItem("room:" + code); } catch (e) { return null; }
+  }
+  $("joinform").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target, code = form.code.value.trim(), name = form.name.value.trim();
+    $("joinerror").textContent = "";
+    fetch("/api/rooms/join?lang=" + lang, {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({code: code, name: name})})
+      .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
+      .then(function (res) {
+        if (!res.ok) { $("joinerror").textContent = res.body.message || say("error"); return; }
+        try { sessionStorage.setItem("room:" + code, res.body.token); } catch (e) { /* private mode */ }
+        showSession(res.body.session);
+        start(res.body.token);
+      })
+      .catch(function () { $("joinerror").textContent = say("offline"); });
+  });
+
+  // --- the connection ----------------------------------------------------------------------------
+  function setNet(text, ok) { var n = $("net"); n.textContent = text; n.className = ok ? "net ok" : "net"; }
+
+  function start(token) {
+    $("joinform").hidden = true;
+    $("room").hidden = false;
+    // Polling first, then upgrade: works where a school network blocks WebSocket.
+    socket = io("/room", {auth: {token: token}, query: {lang: lang}, reconnectionDelayMax: 10000});
+    socket.on("connect", function () {
+      setNet(socket.io.engine.transport.name === "polling" ? say("polling") : say("online"), true);
+      socket.io.engine.once("upgrade", function () { setNet(say("online"), true); });
+      socket.emit("sync", {after: lastId});  // everything sent while we were away
+    });
+    socket.on("disconnect", function (reason) {
+      setNet(reason === "io server disconnect" ? say("offline") : say("reconnecting"), false);
+      Object.keys(peers).forEach(closePeer);
+    });
+    socket.on("connect_error", function (err) {
+      setNet(say("reconnecting"), false);
+      if (err && err.data && err.data.error) {  // refused at connect: the token or the room is no good now
+        socket.disconnect();
+        if (page.token) return gone(err.data.message);
+        try { sessionStorage.removeItem("room:" + $("joinform").code.value.trim()); } catch (e) { /* ignore */ }
+        $("room").hidden = true; $("joinform").hidden = false; $("joinerror").textContent = err.data.message;
+      }
+    });
+    socket.on("state", onState);
+    socket.on("presence", onPresence);
+    socket.on("room", onRoom);
+    socket.on("chat", addMessage);
+    socket.on("history", function (body) {
+      body.messages.forEach(addMessage);
+      if (body.messages.length >= 1000) socket.emit("sync", {after: lastId});
+    });
+    socket.on("hands", function (body) { drawHands(body.queue); });
+    socket.on("floor", onFloor);
+    socket.on("poll", function (poll) { currentPoll = poll; drawPoll(null); });
+    socket.on("poll_results", drawPoll);
+    socket.on("poll_answered", function () { var n = $("pollnote"); if (n) n.textContent = say("answered"); });
+    socket.on("board", function (body) { strokes = body.strokes; redraw(); });
+    socket.on("board_stroke", function (stroke) { strokes.push(stroke); drawStroke(stroke); });
+    socket.on("slide", showSlide);
+    socket.on("signal", onSignal);
+    socket.on("error", function (body) { banner(body.message); });
+    socket.on("removed", function () { gone(say("removed")); });
+    socket.on("ended", function () { gone(say("ended")); });
+  }
+
+  function gone(message) {
+    if (socket) socket.disconnect();
+    Object.keys(peers).forEach(closePeer);
+    if (localStream) localStream.getTracks().forEach(function (t) { t.stop(); });
+    $("room").hidden = true;
+    $("gone").hidden = false;
+    $("gone").textContent = message;
+    setNet(say("offline"), false);
+  }
+
+  var bannerTimer = null;
+  function banner(text, sticky) {
+    var b = $("banner"); b.textContent = text; b.hidden = false;
+    clearTimeout(bannerTimer);
+    if (!sticky) bannerTimer = setTimeout(function () { b.hidden = true; }, 6000);
+  }
+
+  function onState(state) {
+    me = state.you; role = me.role;
+    document.body.className = "role-" + role;
+    showSession(state.session);
+    onRoom(state.room);
+    drawHands(state.hands);
+    onFloor(state.floor);
+    showSlide(state.slides);
+    currentPoll = state.poll;
+    drawPoll(state.poll_results || null);
+    if (state.you.headcount && $("headcount")) $("headcount").count.value = state.you.headcount;
+  }
+
+  // --- presence ----------------------------------------------------------------------------------
+  function onPresence(body) {
+    members = body.members;
+    var list = $("people"); list.textContent = "";
+    teacherId = null;
+    members.forEach(function (m) {
+      if (m.role === "teacher") teacherId = m.id;
+      var li = el("li", m.name);
+      li.appendChild(el("span", say(m.role), "role"));
+      if ((role === "teacher" || role === "host") && (m.role === "student" || m.role === "class_device")) {
+        var b = el("button", say("remove"), "small ghost");
+        b.onclick = function () { if (confirm(say("confirm_remove", {name: m.name}))) socket.emit("remove", {id: m.id}); };
+        li.appendChild(document.createTextNode(" ")); li.appendChild(b);
+      }
+      list.appendChild(li);
+    });
+    if (role === "teacher") callEveryone();
+  }
+  function onRoom(room) {
+    $("mute").checked = room.chat_muted; $("lock").checked = room.locked;
+    $("count").textContent = "(" + say("students", {n: room.students}) + ")";
+    $("chatform").text.placeholder = room.chat_muted && role !== "teacher" && role !== "host" ? say("muted") : "";
+  }
+  $("mute").onchange = function () { socket.emit("mute_chat", {muted: this.checked}); };
+  $("lock").onchange = function () { socket.emit("lock", {locked: this.checked}); };
+  $("end").onclick = function () { if (confirm(say("confirm_end"))) socket.emit("end", {}); };
+  $("headcount").addEventListener("submit", function (e) {
+    e.preventDefault(); socket.emit("headcount", {count: parseInt(this.count.value, 10)});
+  });
+
+  // --- chat --------------------------------------------------------------------------------------
+  function addMessage(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    if (m.id > lastId) lastId = m.id;
+    var li = el("li"); li.dataset.id = m.id;
+    li.appendChild(el("b", m.name)); li.appendChild(el("span", m.text));
+    var list = $("chat"), after = null;
+    // Keep id order even if a resync and a live message cross.
+    for (var n = list.lastChild; n && +n.dataset.id > m.id; n = n.previousSibling) after = n;
+    list.insertBefore(li, after);
+    list.scrollTop = list.scrollHeight;
+  }
+  $("chatform").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = this.text.value.trim();
+    if (!text || !socket || !socket.connected) return;
+    socket.emit("chat", {text: text});
+    this.text.value = "";
+  });
+
+  // --- hands and the floor -----------------------------------------------------------------------
+  function drawHands(queue) {
+    var list = $("hands"); list.textContent = "";
+    var mine = false;
+    queue.forEach(function (h) {
+      if (me && h.id === me.id) mine = true;
+      var li = el("li", h.name + " ");
+      if (role === "teacher") {
+        var give = el("button", say("give_floor"), "small"); give.onclick = function () { socket.emit("floor", {id: h.id}); };
+        var done = el("button", say("done"), "small ghost"); done.onclick = function () { socket.emit("hand_lower", {id: h.id}); };
+        li.appendChild(give); li.appendChild(document.createTextNode(" ")); li.appendChild(done);
+      }
+      list.appendChild(li);
+    });
+    $("hand").textContent = mine ? say("lower") : say("raise");
+    $("hand").dataset.up = mine ? "1" : "";
+  }
+  $("hand").onclick = function () { socket.emit("hand", {up: !this.dataset.up}); };
+
+  function onFloor(f) {
+    var had = floor.id && me && floor.id === me.id;
+    floor = f;
+    var p = $("floor"); p.textContent = "";
+    if (f.id) {
+      p.textContent = me && f.id === me.id ? say("floor_you") : say("floor_other", {name: f.name});
+      if (role === "teacher") {
+        var b = el("button", say("take_floor"), "small ghost"); b.onclick = function () { socket.emit("floor", {id: null}); };
+        p.appendChild(document.createTextNode(" ")); p.appendChild(b);
+      }
+    }
+    if (me && f.id === me.id && !had) startSpeaking();
+    if (had && !(me && f.id === me.id)) stopSpeaking();
+    if (role === "teacher") Object.keys(peers).forEach(function (id) {  // hear only the floor holder
+      peers[id].audio.muted = +id !== f.id;
+    });
+  }
+
+  // --- polls -------------------------------------------------------------------------------------
+  function drawPoll(results) {
+    var box = $("poll"), poll = currentPoll;
+    if (!poll) return;
+    if (results && results.poll !== poll.id) return;
+    box.textContent = "";
+    box.appendChild(el("p", poll.question, "q"));
+    poll.options.forEach(function (option, i) {
+      var row = el("div", null, "bar-row");
+      var label = option + (poll.correct === i ? " ✓ " + say("correct") : "");
+      if ((role === "student" || role === "class_device") && poll.open) {
+        var b = el("button", label, poll.mine === i ? "small" : "small ghost");
+        b.onclick = function () { poll.mine = i; socket.emit("poll_answer", {poll: poll.id, option: i}); drawPoll(results); };
+        row.appendChild(b);
+      } else row.appendChild(el("span", label, "opt"));
+      if (results) {
+        var total = results.total || 1, bar = el("i");
+        bar.style.width = Math.round(100 * results.counts[i] / total) + "px";
+        row.appendChild(bar); row.appendChild(el("span", String(results.counts[i])));
+      }
+      box.appendChild(row);
+    });
+    if (results) box.appendChild(el("p", say("votes", {n: results.total}), "muted"));
+    box.appendChild(el("p", "", "muted")).id = "pollnote";
+    if (role === "teacher" && poll.open) {
+      var close = el("button", say("close_poll"), "small ghost");
+      close.onclick = function () { socket.emit("poll_close", {poll: poll.id}); };
+      box.appendChild(close);
+    }
+  }
+  $("pollform").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var options = this.options.value.split(";").map(function (s) { return s.trim(); }).filter(Boolean);
+    var body = {question: this.question.value.trim(), options: options};
+    if (this.quiz.checked) body.correct = 0;
+    socket.emit("poll_open", body);
+    this.reset();
+  });
+
+  // --- whiteboard --------------------------------------------------------------------------------
+  var board = $("board"), ctx = board.getContext("2d"), strokes = [], drawing = null, sentUpTo = 0;
+  function drawStroke(s) {
+    var pts = s.points, sx = board.width / 1000, sy = board.height / 1000;
+    ctx.strokeStyle = s.color; ctx.lineWidth = s.width; ctx.lineCap = ctx.lineJoin = "round";
+    ctx.beginPath(); ctx.moveTo(pts[0][0] * sx, pts[0][1] * sy);
+    for (var i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0] * sx, pts[i][1] * sy);
+    if (pts.length === 1) ctx.lineTo(pts[0][0] * sx + 0.1, pts[0][1] * sy);
+    ctx.stroke();
+  }
+  function redraw() { ctx.clearRect(0, 0, board.width, board.height); strokes.forEach(drawStroke); }
+  function boardPoint(e) {
+    var r = board.getBoundingClientRect();
+    return [Math.max(0, Math.min(1000, Math.round(1000 * (e.clientX - r.left) / r.width))),
+            Math.max(0, Math.min(1000, Math.round(1000 * (e.clientY - r.top) / r.height)))];
+  }
+  function sendStroke(final) {
+    // Long strokes go in pieces so students see the line grow, not appear at the end.
+    if (!drawing || drawing.points.length - sentUpTo < (final ? 1 : 30)) return;
+    var from = Math.max(0, sentUpTo - 1), piece = drawing.points.slice(from, from + 400);
+    socket.emit("board_stroke", {points: piece, color: drawing.color, width: drawing.width});
+    sentUpTo = from + piece.length;
+  }
+  board.addEventListener("pointerdown", function (e) {
+    if (role !== "teacher") return;
+    board.setPointerCapture(e.pointerId);
+    drawing = {points: [boardPoint(e)], color: $("pen").value, width: 4}; sentUpTo = 0;
+  });
+  board.addEventListener("pointermove", function (e) {
+    if (!drawing) return;
+    drawing.points.push(boardPoint(e));
+    drawStroke({points: drawing.points.slice(-2), color: drawing.color, width: drawing.width});
+    sendStroke(false);
+  });
+  board.addEventListener("pointerup", function () { sendStroke(true); drawing = null; });
+  $("clear").onclick = function () { socket.emit("board_clear", {}); };
+
+  // --- slides ------------------------------------------------------------------------------------
+  function showSlide(s) {
+    slides = s;
+    if (!s || !s.deck) return;
+    var img = $("slide");
+    img.src = "/rooms/slides/" + s.deck + "/" + s.page + ".webp?k=" + encodeURIComponent(s.key);
+    img.alt = s.title + " " + s.page; img.hidden = false;
+    $("slidenote").textContent = say("page", {page: s.page, pages: s.pages});
+    $("pageno").textContent = s.page + " / " + s.pages;
+    if (s.page < s.pages) new Image().src = "/rooms/slides/" + s.deck + "/" + (s.page + 1) + ".webp?k=" + encodeURIComponent(s.key);
+  }
+  $("prev").onclick = function () { if (slides && slides.page > 1) socket.emit("slide", {page: slides.page - 1}); };
+  $("next").onclick = function () { if (slides && slides.page < slides.pages) socket.emit("slide", {page: slides.page + 1}); };
+  $("upload").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var data = new FormData(this);
+    $("uploadnote").textContent = say("uploading");
+    fetch(page.upload_url, {method: "POST", body: data, headers: {"X-CSRFToken": page.csrf || ""}})
+      .then(function (r) { return r.json(); })
+      .then(function (body) { $("uploadnote").textContent = body.message || ""; })
+      .catch(function () { $("uploadnote").textContent = say("error"); });
+  });
+
+  // --- tabs and receive modes --------------------------------------------------------------------
+  function showTab(name) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) { b.className = b.dataset.tab === name ? "on" : ""; });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-pane]"), function (p) { p.hidden = p.dataset.pane !== name; });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) { b.onclick = function () { showTab(b.dataset.tab); }; });
+  function setMode(next) {
+    mode = next;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-mode]"), function (b) { b.className = b.dataset.mode === mode ? "on" : ""; });
+    $("teachervideo").hidden = mode !== "full";
+    if (mode === "none") showTab("slides");
+    // The teacher stops sending what we do not want, so the bytes are really saved.
+    if (teacherId && socket && role !== "teacher") socket.emit("signal", {to: teacherId, kind: "mode", data: {mode: mode}});
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-mode]"), function (b) { b.onclick = function () { setMode(b.dataset.mode); }; });
+
+  function checkConnection() {
+    var c = navigator.connection, weak = false;
+    if (c && (c.saveData || /(^|-)2g$/.test(c.effectiveType || "") || (c.downlink && c.downlink < 0.4))) weak = true;
+    if (socket && socket.connected && socket.io.engine.transport.name === "polling" && Date.now() - startedAt > 15000) weak = true;
+    if (lossy) weak = true;
+    if (weak && mode === "full" && role !== "teacher") banner(say("weak"), true);
+  }
+  var startedAt = Date.now(), lossy = false;
+  setInterval(checkConnection, 10000);
+
+  // --- WebRTC: the teacher calls each member; signalling goes to one peer through the server -------
+  var ice = {iceServers: page.ice_servers || []};
+  function signal(to, kind, data) { socket.emit("signal", {to: to, kind: kind, data: data}); }
+  function peer(id) {
+    if (peers[id]) return peers[id];
+    var pc = new RTCPeerConnection(ice), entry = {pc: pc, audio: el("audio"), mode: "full"};
+    entry.audio.autoplay = true; $("flooraudio").appendChild(entry.audio);
+    pc.onicecandidate = function (e) { if (e.candidate) signal(id, "ice", e.candidate.toJSON()); };
+    pc.ontrack = function (e) {
+      if (role === "teacher") { entry.audio.srcObject = e.streams[0] || new MediaStream([e.track]); entry.audio.muted = floor.id !== id; return; }
+      var stream = e.streams[0] || new MediaStream([e.track]);
+      if (e.track.kind === "video") { $("teachervideo").srcObject = stream; $("videonote").hidden = true; }
+      else $("teacheraudio").srcObject = stream;
+    };
+    peers[id] = entry;
+    return entry;
+  }
+  function closePeer(id) { if (peers[id]) { peers[id].pc.close(); peers[id].audio.remove(); delete peers[id]; } }
+
+  function callEveryone() {
+    if (!localStream) return;
+    var present = {};
+    members.forEach(function (m) {
+      if (m.role === "teacher") return;
+      present[m.id] = true;
+      if (!peers[m.id]) call(m.id);
+    });
+    Object.keys(peers).forEach(function (id) { if (!present[id]) closePeer(id); });
+  }
+  function call(id) {
+    var entry = peer(id);
+    localStream.getTracks().forEach(function (t) { entry.pc.addTrack(t, localStream)._kind = t.kind; });
+    entry.pc.createOffer().then(function (o) { return entry.pc.setLocalDescription(o); })
+      .then(function () { signal(id, "offer", entry.pc.localDescription.toJSON()); });
+  }
+  function applyMode(entry, wanted) {  // teacher side: send only what the student asked for
+    entry.mode = wanted;
+    entry.pc.getSenders().forEach(function (s) {
+      if (!s._kind) return;
+      var keep = wanted === "full" || (wanted === "audio" && s._kind === "audio");
+      s.replaceTrack(keep ? localStream.getTracks().filter(function (t) { return t.kind === s._kind; })[0] : null);
+    });
+  }
+  function onSignal(msg) {
+    var from = msg.from, data = msg.data, entry;
+    if (msg.kind === "offer") {
+      entry = peer(from);
+      entry.pc.setRemoteDescription(data)
+        .then(function () { return entry.pc.createAnswer(); })
+        .then(function (a) { return entry.pc.setLocalDescription(a); })
+        .then(function () { signal(from, "answer", entry.pc.localDescription.toJSON()); if (mode !== "full") setMode(mode); });
+    } else if (msg.kind === "answer" && peers[from]) {
+      peers[from].pc.setRemoteDescription(data);
+    } else if (msg.kind === "ice" && peers[from]) {
+      peers[from].pc.addIceCandidate(data).catch(function () { /* a late candidate of a closed call */ });
+    } else if (msg.kind === "mode" && peers[from] && role === "teacher") {
+      applyMode(peers[from], data && data.mode);
+    } else if (msg.kind === "bye") closePeer(from);
+  }
+  $("camera").onclick = function () {
+    navigator.mediaDevices.getUserMedia({audio: true, video: {width: 320, height: 240, frameRate: 15}})
+      .then(function (stream) {
+        localStream = stream; $("teachervideo").srcObject = stream; $("videonote").hidden = true;
+        $("camera").hidden = true; callEveryone();
+      })
+      .catch(function () { banner(say("no_media")); });
+  };
+  function startSpeaking() {  // a student with the floor sends audio to the teacher
+    var entry = peers[teacherId];
+    if (!entry) return;
+    navigator.mediaDevices.getUserMedia({audio: true}).then(function (stream) {
+      micTrack = stream.getAudioTracks()[0];
+      entry.pc.addTrack(micTrack, stream);
+      return entry.pc.createOffer().then(function (o) { return entry.pc.setLocalDescription(o); })
+        .then(function () { signal(teacherId, "offer", entry.pc.localDescription.toJSON()); });
+    }).catch(function () { banner(say("no_media")); });
+  }
+  function stopSpeaking() {
+    if (!micTrack) return;
+    Object.keys(peers).forEach(function (id) {
+      peers[id].pc.getSenders().forEach(function (s) { if (s.track === micTrack) s.replaceTrack(null); });
+    });
+    micTrack.stop(); micTrack = null;
+  }
+  setInterval(function () {  // a student watches packet loss of the teacher's stream to suggest a lighter mode
+    var entry = teacherId && peers[teacherId];
+    if (!entry || role === "teacher") return;
+    entry.pc.getStats().then(function (stats) {
+      stats.forEach(function (r) {
+        if (r.type === "inbound-rtp" && r.kind === "video" && r.packetsReceived > 100) {
+          lossy = r.packetsLost / (r.packetsLost + r.packetsReceived) > 0.08;
+        }
+      });
+    });
+  }, 10000);
+
+  window.room = {  // for the browser tests and the curious
+    get socket() { return socket; }, get peers() { return peers; }, get lastId() { return lastId; }
+  };
+
+  if (page.token) start(page.token);
+  else {
+    var code = $("joinform").code.value.trim(), saved = code && storedToken(code);
+    if (saved) start(saved);
+  }
+})();
