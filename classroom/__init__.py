@@ -53,7 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
-    from .teachers.views import bp as teachers_bp
+    from .teachers.views import bp as teachers_bp, calendar_bp
+    from .teachers.api import bp as teacher_api_bp
     from .schools.views import bp as schools_bp
     from .coordinator.views import bp as coordinator_bp
     from .api.views import bp as api_bp
@@ -61,6 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(teachers_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(teacher_api_bp)
+    csrf.exempt(teacher_api_bp)  # same JSON-only rule as the api blueprint
     app.register_blueprint(schools_bp)
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(api_bp)

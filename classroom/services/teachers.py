@@ -1,11 +1,16 @@
-"""Teachers: profile, limits, weekly availability in their own time, and dated exceptions."""
+"""Teachers: profile, limits, weekly availability in their own time, dated exceptions, and their timetable."""
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Availability, AvailabilityException, TeacherProfile
-from ..timefmt import DAYS, minutes_to_hhmm
+from ..models import (Assignment, Availability, AvailabilityException, LiveSession, LiveStatus, MatchingRun, RunStatus,
+                      TeacherProfile)
+from ..timefmt import DAYS, convert_weekly, hhmm_to_minutes, in_zone, local_datetime, minutes_to_hhmm, utcnow
 from . import fields
 
 
@@ -73,3 +78,55 @@ def add_exception(profile: TeacherProfile, data: dict) -> AvailabilityException:
     profile.exceptions.append(exception)
     db.session.flush()
     return exception
+
+
+# --- the timetable ------------------------------------------------------------------------------------
+
+def week_start(profile: TeacherProfile, day: date | None = None) -> date:
+    """The Monday, in the teacher's zone, of the week holding `day` (today by default)."""
+    day = day or in_zone(utcnow(), profile.timezone).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _sessions(profile: TeacherProfile):
+    return (select(LiveSession).where(LiveSession.teacher_id == profile.id)
+            .options(selectinload(LiveSession.request), selectinload(LiveSession.school))
+            .order_by(LiveSession.starts_at))
+
+
+def week_sessions(profile: TeacherProfile, monday: date) -> list[LiveSession]:
+    """Every session, cancelled ones too, of one Monday-to-Sunday week of the teacher's own calendar."""
+    start = local_datetime(monday, 0, profile.timezone)
+    return list(db.session.scalars(_sessions(profile).where(
+        LiveSession.starts_at >= start, LiveSession.starts_at < start + timedelta(days=7))))
+
+
+def upcoming_sessions(profile: TeacherProfile, now: datetime | None = None, limit: int = 200) -> list[LiveSession]:
+    """Sessions not over yet, cancelled ones too so the teacher sees what was called off."""
+    now = now or utcnow()
+    return list(db.session.scalars(_sessions(profile).where(LiveSession.ends_at > now).limit(limit)))
+
+
+def active_assignments(profile: TeacherProfile, now: datetime | None = None) -> list[Assignment]:
+    """Classes the teacher still has coming sessions in, from published timetables."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Assignment).join(MatchingRun).where(
+            Assignment.teacher_id == profile.id, Assignment.withdrawn_at.is_(None),
+            MatchingRun.status == RunStatus.PUBLISHED,
+            Assignment.id.in_(select(LiveSession.assignment_id).where(
+                LiveSession.teacher_id == profile.id, LiveSession.status == LiveStatus.SCHEDULED,
+                LiveSession.starts_at > now)))
+        .order_by(Assignment.id)))
+
+
+def weekly_slots(assignment: Assignment, teacher_zone: str) -> list[dict]:
+    """An assignment's weekly meetings in the teacher's time, each with the school's own clock beside it."""
+    school_zone = assignment.request.school.timezone
+    out = []
+    for slot in assignment.slots:
+        minute = hhmm_to_minutes(slot["start"])
+        day, local = convert_weekly(slot["day"], minute, school_zone, teacher_zone)
+        out.append({"day": DAYS.index(day), "minute": local, "school_day": DAYS.index(slot["day"]),
+                    "school_minute": minute, "duration": assignment.request.duration_minutes})
+    return sorted(out, key=lambda s: (s["day"], s["minute"]))

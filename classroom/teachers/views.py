@@ -1,21 +1,36 @@
-"""A teacher's pages: home, profile and limits, weekly availability and dated exceptions."""
+"""A teacher's pages: home, profile and limits, weekly availability and dated exceptions, timetable,
+calendar feed, teaching record and withdrawals."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.access import current_teacher, roles_required
+from ..auth.access import current_teacher, public, roles_required
 from ..extensions import db
 from ..forms import form_data, intervals_from_form
+from ..i18n import day_name
 from ..models import AvailabilityException, LiveSession, LiveStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, PROVINCES_BY_CODE, WIB, WIT, WITA
-from ..services import teachers as teacher_service
+from ..services import calendar_feed, fields, teaching_record, teachers as teacher_service, withdrawals
 from ..services.quality import teacher_quality
-from ..timefmt import DAYS, utcnow
-from ..validation import ValidationError
+from ..timefmt import DAYS, in_zone, utc_offset_minutes, utcnow, zone_label
+from ..validation import Conflict, ValidationError
 
 bp = Blueprint("teachers", __name__, url_prefix="/teacher")
+# The feed is fetched by phone calendars, which carry no login: the unguessable token is the key.
+calendar_bp = Blueprint("calendar", __name__)
+
+
+def room_url(live: LiveSession, external: bool = False) -> str:
+    """The teacher's way into a session's room, wherever the rooms blueprint puts it."""
+    for endpoint in ("rooms.teacher_room", "rooms.room"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, live_session_id=live.id, _external=external)
+    path = f"/rooms/{live.id}"
+    return request.host_url.rstrip("/") + path if external else path
 
 
 @bp.get("/")
@@ -72,7 +87,31 @@ def availability():
             flash(_("Your availability is saved."), "success")
             return redirect(url_for("teachers.availability"))
     return render_template("teachers/availability.html", profile=profile, rows=rows, errors=errors, days=DAYS,
-                           zones=(WIB, WITA, WIT)), (400 if errors else 200)
+                           zones=(WIB, WITA, WIT), grid=grid_settings(profile)), (400 if errors else 200)
+
+
+def grid_settings(profile) -> dict:
+    """What the week-grid script needs: the saved week, the zones to show beside it, and its words."""
+    return {
+        "api": url_for("api.put_availability"),
+        "zone": {"label": zone_label(profile.timezone), "offset": utc_offset_minutes(profile.timezone)},
+        "others": [{"label": zone_label(z), "offset": utc_offset_minutes(z)} for z in (WIB, WITA, WIT)
+                   if z != profile.timezone],
+        "days": [day_name(d) for d in DAYS],
+        "dayKeys": list(DAYS),
+        "availability": teacher_service.availability_json(profile),
+        "texts": {
+            "saving": _("Saving…"),
+            "saved": _("Saved. Schools will be matched to these hours at the next planning run."),
+            "unsaved": _("You have changes that are not saved yet."),
+            "refused": _("Nothing was saved:"),
+            "offline": _("The server did not answer; nothing was saved. Check the connection and try again."),
+            "login": _("Your login has expired. Log in again, then save."),
+            "empty": _("No free time marked yet. Click or drag in the grid."),
+            "nextDay": _("next day"),
+            "previousDay": _("previous day"),
+        },
+    }
 
 
 @bp.post("/exceptions")
@@ -97,8 +136,148 @@ def delete_exception(exception_id: int):
     profile = current_teacher()
     exception = db.get_or_404(AvailabilityException, exception_id)
     if exception.teacher_id != profile.id:
-        from flask import abort
         abort(404)
     db.session.delete(exception)
     db.session.commit()
     return redirect(url_for("teachers.availability"))
+
+
+# --- timetable and calendar feed ---------------------------------------------------------------------
+
+@bp.get("/timetable")
+@roles_required(Role.TEACHER)
+def timetable():
+    profile = current_teacher()
+    errors = fields.FieldErrors()
+    chosen = fields.date_value(errors, "week", request.args["week"]) if request.args.get("week") else None
+    monday = teacher_service.week_start(profile, chosen)
+    week = [[] for _day in DAYS]
+    for live in teacher_service.week_sessions(profile, monday):
+        week[in_zone(live.starts_at, profile.timezone).weekday()].append(live)
+    upcoming = teacher_service.upcoming_sessions(profile)
+    assignments = [(a, teacher_service.weekly_slots(a, profile.timezone))
+                   for a in teacher_service.active_assignments(profile)]
+    feed_url = (url_for("calendar.feed", token=profile.calendar_token, _external=True)
+                if profile.calendar_token else None)
+    return render_template("teachers/timetable.html", profile=profile, monday=monday, week=week,
+                           week_days=[monday + timedelta(days=i) for i in range(7)], upcoming=upcoming,
+                           previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
+                           assignments=assignments, feed_url=feed_url, room_url=room_url, errors=errors.fields,
+                           now=utcnow()), (400 if errors.fields else 200)
+
+
+@bp.post("/calendar/token")
+@roles_required(Role.TEACHER)
+def regenerate_calendar_token():
+    calendar_feed.regenerate_token(current_teacher())
+    db.session.commit()
+    flash(_("Your calendar has a new private address. Subscribe again with it; the old address no longer works."),
+          "success")
+    return redirect(url_for("teachers.timetable") + "#calendar")
+
+
+@calendar_bp.get("/calendar/<token>.ics")
+@public
+def feed(token: str):
+    profile = calendar_feed.profile_for_token(token)
+    if profile is None:
+        abort(404)
+    body = calendar_feed.build(profile, lambda live: room_url(live, external=True))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": 'inline; filename="kelas-nusantara.ics"',
+        "Cache-Control": "private, max-age=300",
+        "X-Robots-Tag": "noindex"})
+
+
+# --- teaching record ---------------------------------------------------------------------------------
+
+def _record_range():
+    errors = fields.FieldErrors()
+    first = fields.date_value(errors, "from", request.args["from"]) if request.args.get("from") else None
+    last = fields.date_value(errors, "to", request.args["to"]) if request.args.get("to") else None
+    if first and last and last < first:
+        errors.add("to", _("The end date must not be before the start date."))
+    return first, last, errors.fields
+
+
+@bp.get("/record")
+@roles_required(Role.TEACHER)
+def record():
+    profile = current_teacher()
+    first, last, errors = _record_range()
+    taught = teaching_record.build(profile, first, last) if not errors else teaching_record.TeachingRecord(profile.timezone)
+    csv_url = url_for("teachers.record_csv", **{k: request.args[k] for k in ("from", "to") if request.args.get(k)})
+    return render_template("teachers/record.html", profile=profile, record=taught, errors=errors, csv_url=csv_url,
+                           first=request.args.get("from", ""), last=request.args.get("to", "")), (400 if errors else 200)
+
+
+@bp.get("/record.csv")
+@roles_required(Role.TEACHER)
+def record_csv():
+    profile = current_teacher()
+    first, last, errors = _record_range()
+    if errors:
+        raise ValidationError(errors)
+    body = teaching_record.to_csv(teaching_record.build(profile, first, last))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="catatan-mengajar.csv"'})
+
+
+# --- withdrawals -------------------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:live_session_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.TEACHER)
+def withdraw_session(live_session_id: int):
+    profile = current_teacher()
+    live = withdrawals.own_session(profile, live_session_id)
+    if live is None:
+        abort(404)
+    return _withdraw_page(
+        "session", live=live, check=lambda: withdrawals.check_session_withdrawable(live),
+        act=lambda reason: withdrawals.withdraw_session(profile, live, reason),
+        done=_("You withdrew from the session. The school and the coordinators have been told."))
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.TEACHER)
+def withdraw_assignment(assignment_id: int):
+    profile = current_teacher()
+    assignment = withdrawals.own_assignment(profile, assignment_id)
+    if assignment is None:
+        abort(404)
+    coming = [live for live in assignment.live_sessions
+              if live.status == LiveStatus.SCHEDULED and live.starts_at > utcnow()]
+    return _withdraw_page(
+        "assignment", assignment=assignment, coming=coming,
+        slots=teacher_service.weekly_slots(assignment, profile.timezone),
+        check=lambda: withdrawals.check_assignment_withdrawable(assignment),
+        act=lambda reason: withdrawals.withdraw_assignment(profile, assignment, reason),
+        done=_("You withdrew from this class. Its coming sessions are cancelled and the coordinators will plan "
+               "another teacher."))
+
+
+def _withdraw_page(kind: str, check, act, done: str, **context):
+    """One confirmation page for both withdrawals: the reason is asked, checked, and the school told."""
+    errors: dict = {}
+    conflict = None
+    reason = request.form.get("reason", "")
+    try:
+        check()
+    except Conflict as exc:
+        conflict = exc.message
+    if request.method == "POST" and conflict is None:
+        try:
+            act(reason)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        except Conflict as exc:
+            db.session.rollback()
+            conflict = exc.message
+        else:
+            flash(done, "success")
+            return redirect(url_for("teachers.timetable"))
+    status = 409 if conflict and request.method == "POST" else 400 if errors else 200
+    return render_template("teachers/withdraw.html", kind=kind, errors=errors, conflict=conflict, reason=reason,
+                           reason_max=withdrawals.REASON_MAX, room_url=room_url, **context), status

@@ -1,0 +1,97 @@
+"""A teacher withdrawing from one live session or a whole assignment, with a reason the school is told."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (AccountStatus, Assignment, LiveSession, LiveStatus, RequestStatus, Role, RunStatus,
+                      TeacherProfile, User)
+from ..timefmt import as_utc, utcnow
+from ..validation import Conflict
+from . import fields
+from .notifications import notify
+
+REASON_MAX = 300
+
+
+def reason_text(value) -> str:
+    errors = fields.FieldErrors()
+    reason = fields.text(errors, "reason", value, max_length=REASON_MAX)
+    errors.raise_if_any()
+    return reason
+
+
+def own_session(profile: TeacherProfile, live_session_id: int) -> LiveSession | None:
+    """The teacher's own live session, or None: another teacher's session is as good as not there."""
+    live = db.session.get(LiveSession, live_session_id)
+    return live if live is not None and live.teacher_id == profile.id else None
+
+
+def own_assignment(profile: TeacherProfile, assignment_id: int) -> Assignment | None:
+    """The teacher's own assignment of a published timetable, or None."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.teacher_id != profile.id or assignment.run.status != RunStatus.PUBLISHED:
+        return None
+    return assignment
+
+
+def check_session_withdrawable(live: LiveSession, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if live.status == LiveStatus.CANCELLED:
+        raise Conflict(_("This session is already cancelled."))
+    if live.status == LiveStatus.ENDED or as_utc(live.starts_at) <= now:
+        raise Conflict(_("This session has already started or ended; it can no longer be withdrawn from."))
+
+
+def check_assignment_withdrawable(assignment: Assignment) -> None:
+    if assignment.withdrawn_at is not None:
+        raise Conflict(_("You have already withdrawn from this class."))
+
+
+def _readers(school_id: int) -> list[User]:
+    """Who must hear of a withdrawal: the school's active staff and every active coordinator."""
+    return list(db.session.scalars(select(User).where(
+        User.status == AccountStatus.ACTIVE,
+        ((User.role == Role.SCHOOL) & (User.school_id == school_id)) | (User.role == Role.COORDINATOR))
+        .order_by(User.id)))
+
+
+def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> LiveSession:
+    """Cancel one coming session; its school and the coordinators are told when, in their own zone and language."""
+    reason = reason_text(reason)
+    check_session_withdrawable(live)
+    live.status = LiveStatus.CANCELLED
+    live.withdrawn_reason = reason
+    from ..i18n import format_moment
+    for reader in _readers(live.school_id):
+        with force_locale(reader.language or "id"):
+            when = format_moment(live.starts_at, reader.viewer_timezone)
+        notify([reader], "session_withdrawn", teacher=profile.user.name, subject=live.request.subject,
+               when=when, reason=reason)
+    db.session.flush()
+    return live
+
+
+def withdraw_assignment(profile: TeacherProfile, assignment: Assignment, reason) -> list[LiveSession]:
+    """Leave a whole class: every coming session is cancelled and the request waits for the next re-plan."""
+    reason = reason_text(reason)
+    check_assignment_withdrawable(assignment)
+    now = utcnow()
+    assignment.withdrawn_at = now
+    assignment.withdrawn_reason = reason
+    cancelled = [live for live in assignment.live_sessions
+                 if live.status == LiveStatus.SCHEDULED and as_utc(live.starts_at) > now]
+    for live in cancelled:
+        live.status = LiveStatus.CANCELLED
+        live.withdrawn_reason = reason
+    request = assignment.request
+    if request.status != RequestStatus.CANCELLED:
+        request.status = RequestStatus.WAITING
+        request.unserved_reason = None
+    notify(_readers(request.school_id), "assignment_withdrawn", teacher=profile.user.name, subject=request.subject,
+           grade=request.grade, school=request.school.name, reason=reason)
+    db.session.flush()
+    return cancelled
