@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .teachers.api import bp as teacher_api_bp
     from .schools.views import bp as schools_bp
     from .coordinator.views import bp as coordinator_bp
+    from .coordinator import runs as _coordinator_runs  # noqa: F401  (adds the run pages to the blueprint)
     from .api.views import bp as api_bp
     from .rooms.views import bp as rooms_bp
     app.register_blueprint(main_bp)

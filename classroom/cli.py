@@ -12,6 +12,7 @@ from .extensions import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(import_instance)
 
 
 def _prepare_schema() -> None:
@@ -58,3 +59,24 @@ def create_admin(email: str, name: str, password: str) -> None:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
     db.session.commit()
     click.echo(f"admin {user.email} created")
+
+
+@click.command("import-instance")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--term-start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--term-end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+def import_instance(path: str, term_start, term_end) -> None:
+    """Load teachers, schools and requests from a scheduler instance file (scheduling.md) for a term."""
+    import json
+    from .services.imports import import_instance as do_import
+    from .validation import ValidationError
+    _prepare_schema()
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    try:
+        counts = do_import(data, term_start.date(), term_end.date())
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+    db.session.commit()
+    click.echo("imported {teachers} teachers, {schools} schools, {requests} requests".format(**counts))

@@ -36,6 +36,9 @@ def from_environment(instance_path: Path) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # threading for the embedded single process; production sets the worker's mode (docs/rooms.md).
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "MATCHING_QUEUE_URL": os.environ.get("MATCHING_QUEUE_URL") or None,
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "id"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Jakarta"),

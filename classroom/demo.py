@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from .extensions import db
-from .models import AccountStatus, LiveSession, LiveStatus, MatchingRun, Role, RunStatus, School, User
+from .models import LiveSession, LiveStatus, MatchingRun, Role, School, User
 from .reference import PROVINCES_BY_NAME
-from .services import accounts, matching, requests as request_service, teachers as teacher_service
+from .services import accounts, requests as request_service, teachers as teacher_service
 from .services.join_codes import unique_code
 from .timefmt import utcnow
 
@@ -138,16 +138,14 @@ def seed(public_url: str, solve_seconds: float = 5.0) -> DemoResult:
 
 
 def run_and_publish(coordinator: User, term_start: date, term_end: date, solve_seconds: float) -> MatchingRun:
-    import scheduler
-
-    run = MatchingRun(term_start=term_start, term_end=term_end, created_by=coordinator, status=RunStatus.RUNNING,
-                      parameters={"time_limit": solve_seconds, "workers": 2}, started_at=utcnow())
-    db.session.add(run)
-    instance = matching.build_instance(f"demo {term_start.isoformat()}", term_start, term_end)
-    solution = scheduler.solve(scheduler.load_instance(instance), time_limit=solve_seconds, workers=2)
-    matching.record_solution(run, solution.to_json())
-    run.status = RunStatus.FINISHED
-    matching.publish(run)
+    """The demo's matching, run in this process (a CLI command, not a web request), then published."""
+    from .services import runs
+    run = runs.start_run(coordinator, {"term_start": term_start.isoformat(), "term_end": term_end.isoformat(),
+                                       "time_limit": max(5, int(solve_seconds))})
+    db.session.commit()
+    runs.execute(run.id, worker="seed-demo")
+    run = db.session.get(MatchingRun, run.id)
+    runs.publish(run, coordinator)
     return run
 
 

@@ -86,3 +86,28 @@ ALL_SUBJECTS: tuple[str, ...] = tuple(sorted({s for subjects in SUBJECTS_BY_LEVE
 
 def subject_taught_at(subject: str, grade: int) -> bool:
     return subject in SUBJECTS_BY_LEVEL[level_of_grade(grade)]
+
+
+# Approximate centre of each province (longitude, latitude), for the map of teaching flows.
+PROVINCE_CENTRES: dict[str, tuple[float, float]] = {
+    "Aceh": (96.7, 4.4), "Sumatera Utara": (99.0, 2.2), "Sumatera Barat": (100.5, -0.8), "Riau": (101.7, 0.3),
+    "Jambi": (103.0, -1.6), "Sumatera Selatan": (104.2, -3.3), "Bengkulu": (102.3, -3.6), "Lampung": (105.0, -4.9),
+    "Kepulauan Bangka Belitung": (106.4, -2.6), "Kepulauan Riau": (104.5, 1.0), "DKI Jakarta": (106.8, -6.2),
+    "Jawa Barat": (107.6, -6.9), "Jawa Tengah": (110.2, -7.2), "DI Yogyakarta": (110.4, -7.9),
+    "Jawa Timur": (112.6, -7.6), "Banten": (106.1, -6.4), "Bali": (115.1, -8.4), "Nusa Tenggara Barat": (117.4, -8.6),
+    "Nusa Tenggara Timur": (121.1, -9.3), "Kalimantan Barat": (110.6, -0.1), "Kalimantan Tengah": (113.4, -1.6),
+    "Kalimantan Selatan": (115.3, -3.1), "Kalimantan Timur": (116.4, 0.5), "Kalimantan Utara": (116.3, 3.0),
+    "Sulawesi Utara": (124.8, 1.2), "Sulawesi Tengah": (121.4, -1.4), "Sulawesi Selatan": (120.0, -3.7),
+    "Sulawesi Tenggara": (122.2, -4.1), "Gorontalo": (122.4, 0.7), "Sulawesi Barat": (119.3, -2.5),
+    "Maluku": (129.5, -3.2), "Maluku Utara": (127.8, 1.0), "Papua": (139.5, -2.6), "Papua Barat": (133.2, -1.4),
+    "Papua Selatan": (139.5, -7.2), "Papua Tengah": (136.5, -3.7), "Papua Pegunungan": (139.0, -4.1),
+    "Papua Barat Daya": (131.6, -1.2),
+}
+
+# The projection of static/img/indonesia.svg: 16 pixels a degree, from 94°E and 7.5°N.
+MAP_WIDTH, MAP_HEIGHT = 768, 296
+
+
+def map_point(province: str) -> tuple[float, float]:
+    lon, lat = PROVINCE_CENTRES[province]
+    return round((lon - 94) * 16, 1), round((7.5 - lat) * 16, 1)

@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)  # scrypt, werkzeug's current default
 
     def check_password(self, password: str) -> bool:
+        if not self.password_hash or self.password_hash.startswith("!"):  # no password set yet
+            return False
         return check_password_hash(self.password_hash, password)
 
     @property

@@ -99,7 +99,13 @@ class MatchingRun(db.Model):
     requests_served: Mapped[int] = mapped_column(Integer, default=0)
     moved: Mapped[int | None] = mapped_column(Integer)  # assignments changed against the previous run
     previous_run_id: Mapped[int | None] = mapped_column(ForeignKey("matching_runs.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="full")  # full, or replan (keeps the previous timetable)
+    instance: Mapped[dict | None] = mapped_column(JSON)  # snapshot of the data the run matched
     solution: Mapped[dict | None] = mapped_column(JSON)  # the scheduler's solution JSON
+    progress: Mapped[dict | None] = mapped_column(JSON)  # latest {"seconds", "objective", "bound", "gap"}
+    stop_requested: Mapped[bool] = mapped_column(default=False)
+    worker: Mapped[str | None] = mapped_column(String(80))  # "pid 1234" or an RQ job id
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a dead worker stops beating
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -108,6 +114,7 @@ class MatchingRun(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship()
+    previous_run: Mapped[MatchingRun | None] = relationship(remote_side="MatchingRun.id")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
 

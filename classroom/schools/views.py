@@ -8,11 +8,11 @@ from sqlalchemy import select
 from ..auth.access import current_school, roles_required
 from ..extensions import db
 from ..forms import form_data, intervals_from_form
-from ..models import LiveSession, LiveStatus, RequestStatus, Role, SessionRequest
+from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
-from ..services import requests as request_service
+from ..services import ratings as rating_service, reasons, requests as request_service
 from ..timefmt import DAYS, utcnow
-from ..validation import ValidationError
+from ..validation import Conflict, ValidationError
 
 bp = Blueprint("schools", __name__, url_prefix="/school")
 
@@ -35,7 +35,46 @@ def home():
         select(LiveSession).where(LiveSession.school_id == school.id, LiveSession.status == LiveStatus.SCHEDULED,
                                   LiveSession.ends_at >= utcnow()).order_by(LiveSession.starts_at).limit(10)).all()
     return render_template("schools/home.html", school=school, province=PROVINCES_BY_CODE[school.province_code],
-                           requests=requests, upcoming=upcoming, statuses=RequestStatus)
+                           requests=requests, upcoming=upcoming, statuses=RequestStatus, explain=reasons.explain,
+                           schedules={r.id: current_assignment(r) for r in requests})
+
+
+def current_assignment(session_request: SessionRequest) -> Assignment | None:
+    """The assignment in force for a scheduled request: the newest of a published run, not withdrawn."""
+    if session_request.status != RequestStatus.SCHEDULED:
+        return None
+    return db.session.scalar(select(Assignment).join(MatchingRun).where(
+        Assignment.request_id == session_request.id, Assignment.withdrawn_at.is_(None),
+        MatchingRun.status == RunStatus.PUBLISHED).order_by(MatchingRun.published_at.desc()).limit(1))
+
+
+@bp.get("/requests/<int:request_id>")
+@roles_required(Role.SCHOOL)
+def request_detail(request_id: int):
+    session_request = _own_request(request_id)
+    sessions = db.session.scalars(select(LiveSession).where(LiveSession.request_id == request_id)
+                                  .order_by(LiveSession.starts_at)).all()
+    rated = set(db.session.scalars(select(Rating.live_session_id).where(
+        Rating.rated_by_id == current_user_obj().id, Rating.live_session_id.in_([s.id for s in sessions]))))
+    return render_template("schools/request.html", r=session_request, assignment=current_assignment(session_request),
+                           sessions=sessions, rated=rated, now=utcnow(), explain=reasons.explain)
+
+
+@bp.post("/sessions/<int:live_session_id>/rating")
+@roles_required(Role.SCHOOL)
+def rate_session(live_session_id: int):
+    live = db.get_or_404(LiveSession, live_session_id)
+    if live.school_id != current_school().id:
+        abort(404)
+    try:
+        rating_service.rate(live, current_user_obj(), form_data())
+        db.session.commit()
+    except (ValidationError, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Thank you for your rating."), "success")
+    return redirect(url_for("schools.request_detail", request_id=live.request_id))
 
 
 def _request_form(session_request: SessionRequest | None):

@@ -133,22 +133,3 @@ def create_live_sessions(assignment: Assignment, skip_from: date | None = None) 
         created.append(live)
     db.session.flush()
     return created
-
-
-def publish(run: MatchingRun) -> int:
-    """Make a run's assignments real: dated live sessions with join codes, and request statuses."""
-    from ..models import RunStatus
-    created = 0
-    for assignment in run.assignments:
-        created += len(create_live_sessions(assignment))
-        assignment.request.status = RequestStatus.SCHEDULED
-        assignment.request.unserved_reason = None
-    for item in (run.solution or {}).get("unassigned", []):
-        request = db.session.get(SessionRequest, key_id(item["request"]))
-        if request is not None and request.status == RequestStatus.WAITING:
-            request.status = RequestStatus.UNSERVED
-            request.unserved_reason = {k: item[k] for k in ("reason", "code", "details") if k in item}
-    run.status = RunStatus.PUBLISHED
-    run.published_at = utcnow()
-    db.session.flush()
-    return created

@@ -1,11 +1,12 @@
-"""Socket.IO namespaces of the live rooms (`/room`, ../shared/spec/rooms.md)."""
+"""Socket.IO namespaces: the live rooms (`/room`, ../shared/spec/rooms.md) and matching-run progress (`/runs`)."""
 from __future__ import annotations
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the room namespace; the rooms are built in classroom/sockets/rooms.py."""
+    from .runs import register as register_runs
+    register_runs(app)
     try:
         from .rooms import register
     except ImportError:  # rooms not built yet in this checkout

@@ -1,0 +1,27 @@
+"""Schools rate finished sessions; the ratings feed the teacher's quality score."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import LiveSession, LiveStatus, Rating, User
+from ..timefmt import utcnow
+from ..validation import Conflict
+from . import fields
+
+
+def rate(live: LiveSession, rater: User, data: dict) -> Rating:
+    errors = fields.FieldErrors()
+    stars = fields.integer(errors, "stars", data.get("stars"), low=1, high=5)
+    comment = fields.text(errors, "comment", data.get("comment"), max_length=500, required=False)
+    errors.raise_if_any()
+    if live.status == LiveStatus.CANCELLED or live.ends_at > utcnow():
+        raise Conflict(_("Only a session that has taken place can be rated."))
+    if db.session.scalar(select(Rating.id).where(Rating.live_session_id == live.id, Rating.rated_by_id == rater.id)):
+        raise Conflict(_("You have already rated this session."))
+    rating = Rating(live_session_id=live.id, teacher_id=live.teacher_id, rated_by_id=rater.id, stars=stars,
+                    comment=comment)
+    db.session.add(rating)
+    db.session.flush()
+    return rating

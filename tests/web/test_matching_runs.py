@@ -1,0 +1,232 @@
+"""The coordinator's matching loop: run in a worker process, watch it, review, publish, re-plan."""
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from classroom.extensions import db, socketio
+from classroom.models import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, RequestStatus,
+                              RunStatus, SessionRequest, TeacherProfile, User)
+from classroom.services import requests as request_service, runs
+from classroom.services.imports import import_instance
+
+MEDIUM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "instances" / "medium.json"
+TERM = {"term_start": "2027-01-04", "term_end": "2027-03-26"}
+ACEH_MORNINGS = [{"day": d, "start": "05:30", "end": "07:30"} for d in ("mon", "tue", "wed", "thu")]
+MATH_8 = {"subject": "Matematika", "grade": 8, "students": 28, "sessions_per_week": 2, "duration_minutes": 70,
+          "priority": 4, **TERM, "windows": [{"day": d, "start": "07:30", "end": "12:00"} for d in ("mon", "tue", "wed")]}
+
+
+@pytest.fixture
+def programme(app, factory):
+    """Two Aceh maths teachers, a Papua school with a maths request and a chemistry request nobody teaches."""
+    first, _ = factory.teacher(name="Cut Nyak", province="11", subjects=["Matematika"], grades=[8],
+                               availability=ACEH_MORNINGS, certified=True, years_teaching=15)
+    second, _ = factory.teacher(name="Teuku Umar", province="11", subjects=["Matematika"], grades=[8],
+                                availability=ACEH_MORNINGS)
+    staff_id, staff_email = factory.school(province="91", level="SMP")
+    coordinator_id, coordinator_email = factory.coordinator()
+    with app.app_context():
+        school = db.session.get(User, staff_id).school
+        maths = request_service.create_request(school, MATH_8)
+        science = request_service.create_request(school, {**MATH_8, "subject": "Prakarya", "priority": 2})
+        db.session.commit()
+        return {"teachers": (first, second), "staff": staff_email, "coordinator": coordinator_email,
+                "coordinator_id": coordinator_id, "maths": maths.id, "prakarya": science.id}
+
+
+def run_inline(app, coordinator_id, data=TERM, replan_of=None):
+    """Start a run and execute it in this process: the same code the worker process runs."""
+    with app.app_context():
+        coordinator = db.session.get(User, coordinator_id)
+        if replan_of:
+            run = runs.start_replan(coordinator, db.session.get(MatchingRun, replan_of), {"time_limit": 5})
+        else:
+            run = runs.start_run(coordinator, {**data, "time_limit": 5})
+        db.session.commit()
+        run_id = run.id
+        runs.execute(run_id, "test")
+        return run_id
+
+
+def test_run_executes_in_a_worker_process_and_is_reviewed_in_indonesian(app, client, auth, programme):
+    auth.login(programme["coordinator"])
+    response = client.post("/coordinator/runs", data={**TERM, "time_limit": "5"})
+    assert response.status_code == 302
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run = db.session.get(MatchingRun, run_id)
+        assert run.worker.startswith("pid ") and int(run.worker.split()[1]) != os.getpid()
+        run = runs.wait_for(run_id, timeout=60)
+        assert run.status == RunStatus.FINISHED, run.error
+        assert run.requests_served == 1 and run.requests_total == 2
+    page = client.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    assert "Cut Nyak" in page  # the better teacher gets the class
+    assert "Tidak ada guru dalam program yang mengajar Prakarya untuk kelas 8." in page
+    assert "Papua" in page and "Aceh" in page  # the province summary and its map
+    assert "Terbitkan jadwal ini" in page
+
+
+def test_publish_creates_dated_sessions_and_notifies(app, client, auth, programme):
+    run_id = run_inline(app, programme["coordinator_id"])
+    auth.login(programme["coordinator"])
+    client.post(f"/coordinator/runs/{run_id}/publish")
+    with app.app_context():
+        assert db.session.get(MatchingRun, run_id).status == RunStatus.PUBLISHED
+        maths = db.session.get(SessionRequest, programme["maths"])
+        assert maths.status == RequestStatus.SCHEDULED
+        sessions = db.session.scalars(select(LiveSession).where(LiveSession.request_id == maths.id)).all()
+        assert len(sessions) == 2 * 12  # twice a week over a 12-week term
+        assert len({s.join_code for s in sessions}) == len(sessions)
+        first = min(s.starts_at for s in sessions)
+        # Monday 4 January 2027, 07:30 in Papua (WIT) is 22:30 UTC on Sunday.
+        assert first.isoformat() == "2027-01-03T22:30:00+00:00"
+        prakarya = db.session.get(SessionRequest, programme["prakarya"])
+        assert prakarya.status == RequestStatus.UNSERVED and prakarya.unserved_reason["code"] == "no_teacher_for_subject_grade"
+        kinds = set(db.session.scalars(select(Notification.kind)))
+        assert {"timetable_published", "request_scheduled", "request_unserved"} <= kinds
+    # the school sees it, with the reason for the other request in words
+    client.post("/auth/logout")
+    auth.login(programme["staff"])
+    page = client.get("/school/").get_data(as_text=True)
+    assert "terjadwal" in page and "Tidak ada guru dalam program yang mengajar Prakarya" in page
+
+
+def test_second_publish_of_the_same_requests_is_refused(app, client, auth, programme):
+    first = run_inline(app, programme["coordinator_id"])
+    second = run_inline(app, programme["coordinator_id"])
+    auth.login(programme["coordinator"])
+    client.post(f"/coordinator/runs/{first}/publish")
+    page = client.post(f"/coordinator/runs/{second}/publish", follow_redirects=True).get_data(as_text=True)
+    assert "dijadwalkan atau diubah sementara itu" in page
+    with app.app_context():
+        assert db.session.get(MatchingRun, second).status == RunStatus.FINISHED
+        teachers = db.session.scalars(select(LiveSession.teacher_id)).all()
+        assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 24  # not doubled
+
+
+def test_availability_changed_during_the_run_blocks_publishing(app, client, auth, programme):
+    run_id = run_inline(app, programme["coordinator_id"])
+    with app.app_context():
+        chosen = db.session.scalars(select(Assignment.teacher_id).where(Assignment.run_id == run_id)).one()
+        profile = db.session.get(TeacherProfile, chosen)
+        profile.availability.clear()
+        db.session.commit()
+    auth.login(programme["coordinator"])
+    page = client.post(f"/coordinator/runs/{run_id}/publish", follow_redirects=True).get_data(as_text=True)
+    assert "Data berubah sejak proses ini dimulai" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 0
+
+
+def test_replan_after_withdrawal_keeps_what_still_works(app, client, auth, factory, programme):
+    with app.app_context():
+        school = db.session.scalar(select(SessionRequest).where(SessionRequest.id == programme["maths"])).school
+        english = request_service.create_request(school, {**MATH_8, "subject": "Bahasa Inggris", "grade": 7})
+        db.session.commit()
+        english_id = english.id
+    factory.teacher(name="Andi", province="73", subjects=["Bahasa Inggris"], grades=[7],
+                    availability=[{"day": d, "start": "06:30", "end": "08:30"} for d in ("mon", "tue", "wed")])
+    first = run_inline(app, programme["coordinator_id"])
+    auth.login(programme["coordinator"])
+    client.post(f"/coordinator/runs/{first}/publish")
+    with app.app_context():
+        english_codes = set(db.session.scalars(select(LiveSession.join_code).where(LiveSession.request_id == english_id)))
+        maths = db.session.scalar(select(Assignment).where(Assignment.run_id == first, Assignment.request_id == programme["maths"]))
+        leaving = maths.teacher_id
+        # the maths teacher withdraws from the whole assignment
+        maths.withdrawn_at = runs.utcnow()
+        maths.withdrawn_reason = "dinas luar"
+        maths.request.status = RequestStatus.WAITING
+        db.session.commit()
+    second = run_inline(app, programme["coordinator_id"], replan_of=first)
+    page = client.get(f"/coordinator/runs/{second}").get_data(as_text=True)
+    assert "1 tetap, 0 berpindah, 1 baru terlayani, 0 tidak lagi terlayani." in page
+    client.post(f"/coordinator/runs/{second}/publish")
+    with app.app_context():
+        assert db.session.get(MatchingRun, second).moved == 0
+        kept = set(db.session.scalars(select(LiveSession.join_code).where(
+            LiveSession.request_id == english_id, LiveSession.status == LiveStatus.SCHEDULED)))
+        assert kept == english_codes  # the unchanged class keeps its join codes: no churn
+        new_teacher = db.session.scalar(select(Assignment.teacher_id).where(
+            Assignment.run_id == second, Assignment.request_id == programme["maths"]))
+        assert new_teacher not in (None, leaving)
+
+
+def test_progress_is_pushed_to_coordinators_only(app, client, auth, programme, factory):
+    auth.login(programme["coordinator"])
+    response = client.post("/coordinator/runs", data={**TERM, "time_limit": "5"})
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    watcher = socketio.test_client(app, namespace="/runs", flask_test_client=client)
+    assert watcher.is_connected("/runs")
+    watcher.emit("watch", {"run": run_id}, namespace="/runs")
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        seen += [m["args"][0] for m in watcher.get_received("/runs") if m["name"] == "progress"]
+        if seen and seen[-1]["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.2)
+    assert seen[-1]["status"] == "finished" and seen[-1]["objective"] > 0 and seen[-1]["fraction"] == 1.0
+    watcher.disconnect(namespace="/runs")
+
+    other = app.test_client()
+    _, teacher = factory.teacher()
+    other.post("/auth/login", data={"email": teacher, "password": "rahasia-sekali-123"})
+    refused = socketio.test_client(app, namespace="/runs", flask_test_client=other)
+    assert not refused.is_connected("/runs")
+
+
+@pytest.fixture
+def medium_programme(app, factory):
+    coordinator_id, email = factory.coordinator()
+    with app.app_context():
+        import_instance(json.loads(MEDIUM.read_text()), *[__import__("datetime").date.fromisoformat(TERM[k]) for k in ("term_start", "term_end")])
+        db.session.commit()
+    return coordinator_id, email
+
+
+def _wait_running(app, run_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            run = db.session.get(MatchingRun, run_id)
+            if run.status == RunStatus.RUNNING and (run.progress or {}).get("objective"):
+                return run
+        time.sleep(0.2)
+    raise AssertionError("the run never started")
+
+
+@pytest.mark.slow
+def test_stopping_early_keeps_the_best_timetable(app, client, auth, medium_programme):
+    auth.login(medium_programme[1])
+    response = client.post("/coordinator/runs", data={**TERM, "time_limit": "300"})
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    _wait_running(app, run_id)
+    client.post(f"/coordinator/runs/{run_id}/stop")
+    started = time.monotonic()
+    with app.app_context():
+        run = runs.wait_for(run_id, timeout=60)
+        assert time.monotonic() - started < 30
+        assert run.status == RunStatus.STOPPED
+        assert run.requests_served > 500 and run.objective > 0
+
+
+@pytest.mark.slow
+def test_a_killed_worker_marks_the_run_failed_and_publishes_nothing(app, client, auth, medium_programme):
+    app.config["RUN_DEAD_AFTER_SECONDS"] = 2
+    auth.login(medium_programme[1])
+    response = client.post("/coordinator/runs", data={**TERM, "time_limit": "300"})
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    run = _wait_running(app, run_id)
+    os.kill(int(run.worker.split()[1]), signal.SIGKILL)
+    time.sleep(3)
+    page = client.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    assert "Pekerja pencocokan berhenti tanpa terduga" in page
+    with app.app_context():
+        assert db.session.get(MatchingRun, run_id).status == RunStatus.FAILED
+        assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 0
