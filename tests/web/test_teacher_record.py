@@ -1,0 +1,96 @@
+"""The teaching record: sessions taught, lesson hours (JP of 45 minutes) per month, attendance and ratings, as CSV too."""
+import csv
+import io
+from datetime import timedelta
+
+from classroom.extensions import db
+from classroom.models import AttendanceInterval, LiveSession, LiveStatus, Participant, Rating, User
+
+from .test_teacher_timetable import plan
+
+
+def _taught_term(app, factory):
+    """Five Monday lessons of 70 minutes in Sep-Oct 2026, one of them cancelled, one attended and rated."""
+    teacher_id, email = factory.teacher(province="11")
+    school_id, _ = factory.school(province="91", school_name="SMP Negeri 2 Wamena")
+    rater_id, _ = factory.school(province="91")
+    _, sessions = plan(app, teacher_id, school_id, term_start="2026-09-07", term_end="2026-10-11")
+    with app.app_context():
+        db.session.get(LiveSession, sessions[1]).status = LiveStatus.CANCELLED
+        first = db.session.get(LiveSession, sessions[0])
+        first.status = LiveStatus.ENDED
+        joined = first.starts_at
+        for name, role, headcount, removed in [("Yosef", "student", None, False), ("Maria", "student", None, False),
+                                               ("Kelas VIII-A", "class_device", 20, False),
+                                               ("Pengganggu", "student", None, True), ("Guru", "teacher", None, False)]:
+            participant = Participant(live_session=first, name=name, role=role, headcount=headcount, removed=removed)
+            participant.attendance.append(AttendanceInterval(joined_at=joined, left_at=joined + timedelta(minutes=60)))
+            db.session.add(participant)
+        db.session.add(Participant(live_session=first, name="Tidak pernah masuk", role="student"))
+        teacher = db.session.get(User, teacher_id).teacher_profile
+        db.session.add(Rating(live_session_id=first.id, teacher_id=teacher.id, rated_by_id=school_id, stars=5))
+        db.session.add(Rating(live_session_id=first.id, teacher_id=teacher.id, rated_by_id=rater_id, stars=4))
+        db.session.commit()
+    return email, sessions
+
+
+def test_record_counts_taught_sessions_in_lesson_hours_per_month(client, auth, factory, app):
+    email, _sessions = _taught_term(app, factory)
+    auth.login(email)
+    body = client.get("/api/teacher/record").get_json()
+    assert body["months"] == [{"month": "2026-09", "sessions": 3, "minutes": 210, "jp": 4.7},
+                              {"month": "2026-10", "sessions": 1, "minutes": 70, "jp": 1.6}]
+    assert body["total"] == {"sessions": 4, "minutes": 280, "jp": 6.2, "ratings": 2, "rating_mean": 4.5}
+    first = body["sessions"][0]
+    # Two students and a class device for twenty; the removed student and the teacher do not count.
+    assert first["students_present"] == 22 and first["class_size"] == 28 and first["rating"] == 4.5
+    assert first["local_start"] == "2026-09-07T05:30:00+07:00"
+
+
+def test_record_csv_has_each_session_and_the_month_totals_in_jp(client, auth, factory, app):
+    email, _sessions = _taught_term(app, factory)
+    auth.login(email)
+    response = client.get("/teacher/record.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header = rows[0]
+    sessions = [dict(zip(header, row)) for row in rows[1:5]]
+    assert [s["date"] for s in sessions] == ["2026-09-07", "2026-09-21", "2026-09-28", "2026-10-05"]
+    assert sessions[0]["start"] == "05:30" and sessions[0]["zone"] == "WIB"
+    assert sessions[0]["school_time"] == "07:30 WIT" and sessions[0]["school"] == "SMP Negeri 2 Wamena"
+    assert sessions[0]["jp"] == "1.6" and sessions[0]["students_present"] == "22"
+    totals = rows[rows.index(["month", "sessions", "minutes", "jp"]) + 1:]
+    assert totals == [["2026-09", "3", "210", "4.7"], ["2026-10", "1", "70", "1.6"], ["total", "4", "280", "6.2"]]
+
+
+def test_record_filters_by_dates_and_refuses_a_reversed_range(client, auth, factory, app):
+    email, _sessions = _taught_term(app, factory)
+    auth.login(email)
+    october = client.get("/api/teacher/record?from=2026-10-01&to=2026-10-31").get_json()
+    assert october["total"]["sessions"] == 1 and october["total"]["jp"] == 1.6
+    rows = list(csv.reader(io.StringIO(client.get("/teacher/record.csv?from=2026-10-01").get_data(as_text=True))))
+    assert rows[-1] == ["total", "1", "70", "1.6"]
+    bad = client.get("/teacher/record?from=2026-10-31&to=2026-10-01&lang=id")
+    assert bad.status_code == 400 and "Tanggal selesai tidak boleh sebelum tanggal mulai." in bad.get_data(as_text=True)
+    assert client.get("/api/teacher/record?from=31-10-2026").status_code == 400
+
+
+def test_printable_record_page_shows_totals_and_print_styles(client, auth, factory, app):
+    email, _sessions = _taught_term(app, factory)
+    auth.login(email)
+    page = client.get("/teacher/record").get_data(as_text=True)
+    assert "6.2 JP" in page and "280 menit" in page and "4.5 / 5" in page
+    assert "22 / 28" in page
+    assert "css/teacher.css" in page
+    css = client.get("/static/css/teacher.css").get_data(as_text=True)
+    assert "@media print" in css
+
+
+def test_future_and_other_teachers_sessions_are_not_in_the_record(client, auth, factory, app):
+    teacher_id, email = factory.teacher()
+    other_id, _ = factory.teacher()
+    school_id, _ = factory.school()
+    plan(app, teacher_id, school_id)  # January 2027, still to come
+    plan(app, other_id, school_id, term_start="2026-09-07", term_end="2026-10-11")
+    auth.login(email)
+    assert client.get("/api/teacher/record").get_json()["total"]["sessions"] == 0
