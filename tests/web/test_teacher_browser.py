@@ -1,0 +1,95 @@
+"""The availability week grid in a real browser: drag a block, save, and see it kept with its Papua time."""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served on a free port in a thread, for the browser to talk to."""
+    app.config.update(SERVER_NAME=None, SESSION_COOKIE_SECURE=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _cell(page, day: int, slot: int):
+    return page.locator(f'td.slot[data-day="{day}"][data-slot="{slot}"]')
+
+
+def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, factory, app):
+    _, email = factory.teacher(province="11")  # Aceh, WIB
+    page.goto(f"{live_server}/auth/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', "rahasia-sekali-123")
+    page.click('form button[type="submit"]')
+    page.goto(f"{live_server}/teacher/availability")
+    page.wait_for_selector("#week-grid-editor:not([hidden]) table.week-grid")
+
+    # Monday 05:30 to 07:00 WIB: quarter hours 22 to 27.
+    start, end = _cell(page, 0, 22), _cell(page, 0, 27)
+    start.scroll_into_view_if_needed()
+    box_start, box_end = start.bounding_box(), end.bounding_box()
+    page.mouse.move(box_start["x"] + 5, box_start["y"] + 3)
+    page.mouse.down()
+    page.mouse.move(box_end["x"] + 5, box_end["y"] + 3, steps=6)
+    page.mouse.up()
+    summary = page.locator("[data-grid-summary]")
+    assert "Senin 05:30–07:00 WIB" in summary.inner_text()
+    assert "Senin 07:30–09:00 WIT" in summary.inner_text()  # before saving, the grid already shows Papua's clock
+
+    page.click("[data-grid-save]")
+    page.wait_for_function("document.querySelector('[data-grid-status]').textContent.startsWith('Tersimpan')")
+    if os.environ.get("KN_SCREENSHOT"):
+        page.locator("#week-grid-editor").screenshot(path=os.environ["KN_SCREENSHOT"])
+
+    page.goto(f"{live_server}/teacher/availability")
+    page.wait_for_selector("table.week-grid")
+    assert "Senin 07:30–09:00 WIT" in page.locator("[data-grid-summary]").inner_text()
+    assert "free" in (_cell(page, 0, 22).get_attribute("class") or "")
+    assert "free" not in (_cell(page, 0, 28).get_attribute("class") or "")
+    page.goto(f"{live_server}/teacher/")
+    assert "Senin 07:30 WIT" in page.content()
+
+
+def test_a_refused_save_shows_the_servers_message(live_server, page, factory, app):
+    _, email = factory.teacher(province="11")
+    page.goto(f"{live_server}/auth/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', "rahasia-sekali-123")
+    page.click('form button[type="submit"]')
+    page.goto(f"{live_server}/teacher/availability")
+    page.wait_for_selector("table.week-grid")
+    # Log out behind the page's back: the save must say so instead of pretending.
+    page.context.clear_cookies()
+    _cell(page, 2, 40).click()
+    page.click("[data-grid-save]")
+    errors = page.locator("[data-grid-errors]")
+    errors.wait_for(state="visible")
+    assert "Tidak ada yang disimpan" in errors.inner_text()
