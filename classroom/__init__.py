@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .coordinator.views import bp as coordinator_bp
     from .coordinator import runs as _coordinator_runs  # noqa: F401  (adds the run pages to the blueprint)
     from .api.views import bp as api_bp
+    from .api import planning as _api_planning, openapi as _api_openapi  # noqa: F401  (routes on api_bp)
     from .rooms.views import bp as rooms_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

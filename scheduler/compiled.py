@@ -87,8 +87,9 @@ class Compiled:
             if instance.cross_province:
                 province = provinces[self.r_school[ri]]
                 cands = [t for t in cands if t_province[t] != province]
+            excluded = set(request.excluded_teachers)
             cands = np.array([t for t in cands if self.max_week[t] >= request.sessions_per_week
-                              and self.max_day[t] >= 1], dtype=np.int64)
+                              and self.max_day[t] >= 1 and teachers[t].id not in excluded], dtype=np.int64)
             ticks = self.r_ticks[ri]
             if len(cands) == 0 or len(ticks) == 0:
                 self.pairs.append(np.empty(0, dtype=np.int64))

@@ -132,13 +132,18 @@ class Request:
     duration_minutes: int
     priority: int
     windows: tuple[Interval, ...]
+    # Optional extension of the spec: teachers who withdrew from this request and must not get it again.
+    excluded_teachers: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"id": self.id, "school": self.school, "subject": self.subject,
+        data = {"id": self.id, "school": self.school, "subject": self.subject,
                 "grade": self.grade, "students": self.students,
                 "sessions_per_week": self.sessions_per_week,
                 "duration_minutes": self.duration_minutes, "priority": self.priority,
                 "windows": [w.to_json() for w in self.windows]}
+        if self.excluded_teachers:
+            data["excluded_teachers"] = list(self.excluded_teachers)
+        return data
 
 
 def _require(data: dict, key: str, item: str) -> Any:
@@ -224,9 +229,12 @@ def _request(data: dict, school_ids: set[str]) -> Request:
     students = _int(data, "students", item, 0) if "students" in data else 0
     windows = tuple(Interval.from_json(w, item, f"windows[{i}]")
                     for i, w in enumerate(_list(data, "windows", item)))
+    excluded = data.get("excluded_teachers", [])
+    if not isinstance(excluded, list) or not all(isinstance(t, str) for t in excluded):
+        raise InstanceError(item, "excluded_teachers", "expected a list of teacher ids")
     return Request(data["id"], school, _str(data, "subject", item), _int(data, "grade", item, 1, 12),
                    students, _int(data, "sessions_per_week", item, 1, 7), duration,
-                   _int(data, "priority", item, 1, 5), windows)
+                   _int(data, "priority", item, 1, 5), windows, tuple(excluded))
 
 
 @dataclass

@@ -100,6 +100,9 @@ def validate(instance: Instance, solution: Solution) -> ValidationReport:
         if request.grade not in teacher.grades:
             bad(Violation(2, item, f"teacher {tid} does not teach grade {request.grade}"))
             ok = False
+        if tid in request.excluded_teachers:
+            bad(Violation(2, item, f"teacher {tid} withdrew from this request"))
+            ok = False
         # Rule 3: provinces.
         if instance.cross_province and teacher.province == school.province:
             bad(Violation(3, item, f"teacher {tid} and school {school.id} are both in {school.province}"))

@@ -49,6 +49,18 @@ def matchable_teachers(term_start: date, term_end: date) -> list[TeacherProfile]
         e.start_date <= term_start and e.end_date >= term_end for e in p.exceptions)]
 
 
+def withdrawn_teachers(request_ids: list[int]) -> dict[int, list[str]]:
+    """Teachers who withdrew from a request: a re-plan must not give it back to them."""
+    rows = db.session.execute(select(Assignment.request_id, Assignment.teacher_id).where(
+        Assignment.request_id.in_(request_ids), Assignment.withdrawn_at.is_not(None))).all()
+    out: dict[int, list[str]] = {}
+    for request_id, teacher_id in rows:
+        out.setdefault(request_id, [])
+        if teacher_key(teacher_id) not in out[request_id]:
+            out[request_id].append(teacher_key(teacher_id))
+    return out
+
+
 def build_instance(name: str, term_start: date, term_end: date,
                    requests: list[SessionRequest] | None = None) -> dict:
     """The scheduler's instance JSON (../shared/spec/scheduling.md) for one term."""
@@ -56,6 +68,7 @@ def build_instance(name: str, term_start: date, term_end: date,
     teachers = matchable_teachers(term_start, term_end)
     ratings = ratings_by_teacher()
     schools = {r.school.id: r.school for r in requests}
+    withdrawn = withdrawn_teachers([r.id for r in requests])
     return {
         "name": name,
         "break_minutes": BREAK_MINUTES,
@@ -75,6 +88,7 @@ def build_instance(name: str, term_start: date, term_end: date,
             "students": r.students, "sessions_per_week": r.sessions_per_week,
             "duration_minutes": r.duration_minutes, "priority": r.priority,
             "windows": [_interval(w.day, w.start_minute, w.end_minute) for w in r.windows],
+            **({"excluded_teachers": withdrawn[r.id]} if r.id in withdrawn else {}),
         } for r in requests],
     }
 

@@ -46,7 +46,7 @@ def test_school_cannot_see_or_change_another_schools_requests(client, auth, fact
     auth.login(second)
     assert client.get(f"/api/school/requests/{request_id}").status_code == 404
     assert client.put(f"/api/school/requests/{request_id}", json=REQUEST).status_code == 404
-    assert client.delete(f"/api/school/requests/{request_id}").status_code == 404
+    assert client.delete(f"/api/school/requests/{request_id}", json={}).status_code == 404
     assert client.get(f"/school/requests/{request_id}/edit").status_code == 404
     assert client.post(f"/school/requests/{request_id}/cancel").status_code == 404
     assert client.get("/api/school/requests").get_json() == []

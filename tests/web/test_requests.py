@@ -53,6 +53,6 @@ def test_request_form_page_in_indonesian(school_client):
 
 def test_cancelled_request_cannot_be_edited(school_client):
     request_id = school_client.post("/api/school/requests", json=REQUEST).get_json()["id"]
-    assert school_client.delete(f"/api/school/requests/{request_id}").status_code == 204
+    assert school_client.delete(f"/api/school/requests/{request_id}", json={}).status_code == 204
     response = school_client.put(f"/api/school/requests/{request_id}", json=REQUEST)
     assert response.status_code == 409
