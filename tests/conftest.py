@@ -114,3 +114,33 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app (with Socket.IO, threading mode) served on a free port in a thread, for a browser."""
+    import threading
+    from werkzeug.serving import make_server
+    app.config.update(SERVER_NAME=None, SESSION_COOKIE_SECURE=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright; no browser is ever downloaded."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
