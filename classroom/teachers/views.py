@@ -154,7 +154,11 @@ def timetable():
     week = [[] for _day in DAYS]
     for live in teacher_service.week_sessions(profile, monday):
         week[in_zone(live.starts_at, profile.timezone).weekday()].append(live)
+    show_all = request.args.get("all") == "1"
     upcoming = teacher_service.upcoming_sessions(profile)
+    if not show_all:  # a whole term is a long page on a phone; four weeks answer "what comes next"
+        horizon = utcnow() + timedelta(days=28)
+        upcoming = [live for live in upcoming if live.starts_at < horizon]
     assignments = [(a, teacher_service.weekly_slots(a, profile.timezone))
                    for a in teacher_service.active_assignments(profile)]
     feed_url = (url_for("calendar.feed", token=profile.calendar_token, _external=True)
@@ -163,6 +167,7 @@ def timetable():
                            week_days=[monday + timedelta(days=i) for i in range(7)], upcoming=upcoming,
                            previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
                            assignments=assignments, feed_url=feed_url, room_url=room_url, errors=errors.fields,
+                           show_all=show_all,
                            now=utcnow()), (400 if errors.fields else 200)
 
 

@@ -90,7 +90,7 @@ def test_future_and_other_teachers_sessions_are_not_in_the_record(client, auth, 
     teacher_id, email = factory.teacher()
     other_id, _ = factory.teacher()
     school_id, _ = factory.school()
-    plan(app, teacher_id, school_id)  # January 2027, still to come
+    plan(app, teacher_id, school_id)  # January 2030, still to come
     plan(app, other_id, school_id, term_start="2026-09-07", term_end="2026-10-11")
     auth.login(email)
     assert client.get("/api/teacher/record").get_json()["total"]["sessions"] == 0

@@ -8,7 +8,7 @@ from classroom.services import matching, requests as request_service
 from classroom.services.withdrawals import withdraw_session
 
 
-def plan(app, teacher_id: int, school_user_id: int, term_start="2027-01-04", term_end="2027-01-31",
+def plan(app, teacher_id: int, school_user_id: int, term_start="2030-01-07", term_end="2030-02-03",
          slots=(("mon", "07:30"),), duration=70, class_name="VIII-A") -> tuple[int, list[int]]:
     """A published timetable putting the teacher into one new request of the school: (assignment, sessions)."""
     with app.app_context():
@@ -34,8 +34,8 @@ def test_wib_teacher_sees_a_papua_lesson_at_half_past_five_with_the_school_clock
     school_id, _ = factory.school(province="91", school_name="SMP Negeri 2 Wamena")  # Papua, WIT
     plan(app, teacher_id, school_id)
     auth.login(email)
-    page = client.get("/teacher/timetable?week=2027-01-04").get_data(as_text=True)
-    assert "Senin, 4 Jan 2027 05:30 WIB" in page  # Monday 07:30 WIT is 05:30 in Aceh
+    page = client.get("/teacher/timetable?all=1&week=2030-01-07").get_data(as_text=True)
+    assert "Senin, 7 Jan 2030 05:30 WIB" in page  # Monday 07:30 WIT is 05:30 in Aceh
     assert "07:30 WIT di sekolah" in page
     assert "SMP Negeri 2 Wamena" in page
     assert "Matematika · kelas 8 VIII-A" in page
@@ -46,14 +46,14 @@ def test_wita_teacher_sees_the_same_lesson_at_half_past_six(client, auth, factor
     school_id, _ = factory.school(province="91")
     plan(app, teacher_id, school_id)
     auth.login(email)
-    page = client.get("/teacher/timetable?week=2027-01-04&lang=en").get_data(as_text=True)
-    assert "Monday, 4 Jan 2027 06:30 WITA" in page
+    page = client.get("/teacher/timetable?all=1&week=2030-01-07&lang=en").get_data(as_text=True)
+    assert "Monday, 7 Jan 2030 06:30 WITA" in page
     assert "07:30 WIT at the school" in page
     assert "Monday 06:30 WITA" in page  # the weekly pattern of the class, in the teacher's time
     api = client.get("/api/teacher/timetable").get_json()
     first = api["sessions"][0]
-    assert first["local_start"] == "2027-01-04T06:30:00+08:00" and first["zone"] == "WITA"
-    assert first["school_start"] == "2027-01-04T07:30:00+09:00" and first["school_zone"] == "WIT"
+    assert first["local_start"] == "2030-01-07T06:30:00+08:00" and first["zone"] == "WITA"
+    assert first["school_start"] == "2030-01-07T07:30:00+09:00" and first["school_zone"] == "WIT"
     assert first["room_url"].endswith(f"/rooms/{first['id']}")
 
 
@@ -62,8 +62,10 @@ def test_timetable_links_each_session_to_its_room(client, auth, factory, app):
     school_id, _ = factory.school()
     _, sessions = plan(app, teacher_id, school_id)
     auth.login(email)
-    page = client.get("/teacher/timetable").get_data(as_text=True)
+    page = client.get("/teacher/timetable?all=1").get_data(as_text=True)
     assert f'href="/rooms/{sessions[0]}"' in page
+    # By default the list stops four weeks ahead; January 2030 is further than that.
+    assert f'href="/rooms/{sessions[0]}"' not in client.get("/teacher/timetable").get_data(as_text=True)
 
 
 def _feed(client, app, user_id):
@@ -80,12 +82,12 @@ def test_calendar_feed_holds_each_session_at_its_utc_instant(client, factory, ap
     _, sessions = plan(app, teacher_id, school_id)
     calendar, _token = _feed(client, app, teacher_id)
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
-    assert len(events) == 4  # four Mondays of January 2027
+    assert len(events) == 4  # four Mondays of January 2030
     first = events[f"live-session-{sessions[0]}@kelas-nusantara"]
     # Monday 07:30 WIT is Sunday 22:30 UTC.
-    assert first.decoded("dtstart") == datetime(2027, 1, 3, 22, 30, tzinfo=timezone.utc)
-    assert first.decoded("dtend") == datetime(2027, 1, 3, 23, 40, tzinfo=timezone.utc)
-    assert b"DTSTART:20270103T223000Z" in first.to_ical()
+    assert first.decoded("dtstart") == datetime(2030, 1, 6, 22, 30, tzinfo=timezone.utc)
+    assert first.decoded("dtend") == datetime(2030, 1, 6, 23, 40, tzinfo=timezone.utc)
+    assert b"DTSTART:20300106T223000Z" in first.to_ical()
     assert str(first["summary"]) == "Matematika kelas 8 · SMP Negeri 2 Wamena"
     with app.app_context():
         code = db.session.get(LiveSession, sessions[0]).join_code
@@ -138,5 +140,5 @@ def test_sessions_of_other_teachers_do_not_show(client, auth, factory, app):
     school_id, _ = factory.school()
     plan(app, second_id, school_id, class_name="IX-Z")
     auth.login(first_email)
-    assert "IX-Z" not in client.get("/teacher/timetable?week=2027-01-04").get_data(as_text=True)
+    assert "IX-Z" not in client.get("/teacher/timetable?all=1&week=2030-01-07").get_data(as_text=True)
     assert client.get("/api/teacher/timetable").get_json()["sessions"] == []
