@@ -84,6 +84,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["format_weekly"] = format_weekly
 
     @app.context_processor
+    def unread_context():
+        if not (current_user and current_user.is_authenticated):
+            return {}
+        from sqlalchemy import func, select
+        from .extensions import db
+        from .models import Notification
+        unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)))
+        return {"unread_notifications": unread}
+
+    @app.context_processor
     def language_context():
         return {
             "current_language": str(get_locale()),

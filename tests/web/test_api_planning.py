@@ -51,3 +51,16 @@ def test_schools_and_teachers_cannot_run_the_matching(client, auth, programme):
     auth.login(programme["staff"])
     assert client.post("/api/coordinator/runs", json=TERM).status_code == 403
     assert client.get("/api/coordinator/runs").status_code == 403
+
+
+def test_notifications_page_shows_them_in_indonesian_and_marks_them_read(app, client, auth, programme):
+    run_id = run_inline(app, programme["coordinator_id"])
+    auth.login(programme["coordinator"])
+    client.post(f"/api/coordinator/runs/{run_id}/publish", json={})
+    client.post("/auth/logout")
+    auth.login(programme["staff"])
+    home = client.get("/school/?lang=id").get_data(as_text=True)
+    assert '<span class="badge">2</span>' in home  # one scheduled, one not served
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Permintaan Anda Prakarya kelas 8 belum dapat dilayani kali ini." in page
+    assert '<span class="badge">' not in client.get("/school/").get_data(as_text=True)
