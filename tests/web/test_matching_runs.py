@@ -230,3 +230,35 @@ def test_a_killed_worker_marks_the_run_failed_and_publishes_nothing(app, client,
     with app.app_context():
         assert db.session.get(MatchingRun, run_id).status == RunStatus.FAILED
         assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 0
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+        return redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis is not reachable on 127.0.0.1:6379")
+def test_runs_go_through_an_rq_queue_when_redis_is_configured(app, client, auth, programme):
+    import subprocess
+    import sys
+    import redis
+    queue_url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(queue_url).flushdb()
+    app.config["MATCHING_QUEUE_URL"] = queue_url
+    auth.login(programme["coordinator"])
+    response = client.post("/api/coordinator/runs", json={**TERM, "time_limit": 5})
+    assert response.status_code == 202
+    run_id = response.get_json()["id"]
+    with app.app_context():
+        run = db.session.get(MatchingRun, run_id)
+        assert run.worker.startswith("rq ") and run.status == RunStatus.QUEUED
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test-secret"}
+    worker = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", queue_url, "matching"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    with app.app_context():
+        run = runs.wait_for(run_id, timeout=10)
+        assert run.status == RunStatus.FINISHED and run.requests_served == 1
