@@ -48,8 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         manage_session=False,
     )
 
-    from . import errors
+    from . import errors, security
     errors.init_app(app)
+    security.init_app(app)
 
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp

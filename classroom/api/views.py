@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Role, SessionRequest
 from ..reference import PROVINCES, SUBJECTS_BY_LEVEL, ZONE_NAMES
 from ..services import accounts, requests as request_service, teachers as teacher_service
+from ..security import REGISTER_LIMIT, limiter
 from ..validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -60,6 +61,7 @@ def user_json(user) -> dict:
 
 
 @bp.post("/register/teacher")
+@limiter.limit(REGISTER_LIMIT)
 @public
 def register_teacher():
     user = accounts.register_teacher(json_body())
@@ -68,6 +70,7 @@ def register_teacher():
 
 
 @bp.post("/register/school")
+@limiter.limit(REGISTER_LIMIT)
 @public
 def register_school():
     user = accounts.register_school(json_body())

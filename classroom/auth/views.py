@@ -11,6 +11,7 @@ from ..models import AccountStatus
 from ..reference import ALL_SUBJECTS, PROVINCES, SUBJECTS_BY_LEVEL
 from ..services import accounts
 from ..validation import ValidationError
+from ..security import LOGIN_LIMIT, REGISTER_LIMIT, RESET_LIMIT, limiter
 from .access import public
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -21,6 +22,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 @public
 def login():
     if current_user.is_authenticated:
@@ -60,6 +62,7 @@ def register():
 
 
 @bp.route("/register/teacher", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
 @public
 def register_teacher():
     data, errors = {"subjects": [], "grades": []}, {}
@@ -79,6 +82,7 @@ def register_teacher():
 
 
 @bp.route("/register/school", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
 @public
 def register_school():
     data, errors = {}, {}
@@ -98,6 +102,7 @@ def register_school():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
 @public
 def reset_password(token: str):
     errors = {}

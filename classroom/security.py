@@ -1,0 +1,55 @@
+"""Response headers every page carries, and the rate limits on guessable doors (login, reset, join codes)."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# No inline script anywhere: every script is a file under static/. Media from the camera is blob:,
+# slide images and the map are served here.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self' ws: wss:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+LOGIN_LIMIT = "10 per minute; 100 per hour"
+RESET_LIMIT = "10 per minute"
+REGISTER_LIMIT = "20 per hour"
+JOIN_LIMIT = "20 per minute; 200 per hour"  # per address: a school's NAT shares one, so not lower
+
+
+def storage_uri(app: Flask) -> str:
+    """Counters shared by every process when Redis is there; in memory for the single embedded process."""
+    return app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("SOCKETIO_MESSAGE_QUEUE") or "memory://"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app))
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis hiccup must not lock everyone out
+    limiter.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("PRODUCTION"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/") or request.endpoint in ("auth.login", "auth.reset_password"):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
