@@ -142,3 +142,15 @@ def test_sessions_of_other_teachers_do_not_show(client, auth, factory, app):
     auth.login(first_email)
     assert "IX-Z" not in client.get("/teacher/timetable?all=1&week=2030-01-07").get_data(as_text=True)
     assert client.get("/api/teacher/timetable").get_json()["sessions"] == []
+
+
+def test_the_api_gives_a_new_calendar_address_and_wants_json(client, auth, factory, app):
+    teacher_id, email = factory.teacher()
+    _calendar, old = _feed(client, app, teacher_id)
+    auth.login(email)
+    assert client.post("/api/teacher/calendar-token", data={"x": "1"}).status_code == 400
+    response = client.post("/api/teacher/calendar-token", json={})
+    url = response.get_json()["calendar_url"]
+    assert response.status_code == 200 and url.endswith(".ics") and old not in url
+    assert client.get(url.replace("http://kelas.test", "")).status_code == 200
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
