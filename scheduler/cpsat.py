@@ -114,7 +114,7 @@ def useful_starts(c: Compiled, t: int, pairs: list[_Pair], hint) -> list[np.ndar
 def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers: int,
                      progress: Callable[[dict], None] | None = None,
                      stop: threading.Event | None = None, started: float | None = None,
-                     bound_cap: int | None = None) -> SubResult:
+                     bound_cap: int | None = None, extra_params: dict | None = None) -> SubResult:
     began = time.perf_counter()
     started = began if started is None else started
     model = cp_model.CpModel()
@@ -201,6 +201,8 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
     remaining = max(0.1, time_limit - (time.perf_counter() - began))
     solver.parameters.max_time_in_seconds = remaining
     solver.parameters.num_workers = max(1, workers)
+    for key, value in (extra_params or {}).items():
+        setattr(solver.parameters, key, value)
     fixed = sub.fixed_objective
 
     def report(best, bound):

@@ -40,7 +40,7 @@ def _hours_that_work(c: Compiled, ri: int, teachers) -> list[dict]:
 
 
 def explain(c: Compiled, ri: int, assigned: dict[int, tuple[int, list[int]]],
-            state: TeacherState) -> Unassigned:
+            state: TeacherState, by_teacher: dict[int, list[int]] | None = None) -> Unassigned:
     inst = c.instance
     request = inst.requests[ri]
     school = inst.schools[int(c.r_school[ri])]
@@ -88,9 +88,8 @@ def explain(c: Compiled, ri: int, assigned: dict[int, tuple[int, list[int]]],
                           "no_common_time", {"teachers": len(cands), "timezone": school.timezone,
                                              "hours": hours})
     # Fitting teachers exist: they are taken by other requests.
-    by_teacher: dict[int, list[int]] = defaultdict(list)
-    for r, (t, _) in assigned.items():
-        by_teacher[t].append(r)
+    if by_teacher is None:
+        by_teacher = _by_teacher(assigned)
     blockers = sorted({r for t in pair.tolist() for r in by_teacher.get(t, [])},
                       key=lambda r: -c.prio[r])
     teacher_ids = [inst.teachers[t].id for t in pair.tolist()]
@@ -106,11 +105,19 @@ def explain(c: Compiled, ri: int, assigned: dict[int, tuple[int, list[int]]],
                       "teachers_taken", details)
 
 
+def _by_teacher(assigned) -> dict[int, list[int]]:
+    by_teacher: dict[int, list[int]] = defaultdict(list)
+    for r, (t, _) in assigned.items():
+        by_teacher[t].append(r)
+    return by_teacher
+
+
 def build_solution(c: Compiled, assigned: dict[int, tuple[int, list[int]]], state: TeacherState, *,
                    solver: str, status: str, bound: int | None, seconds: float) -> Solution:
     from .greedy import score_of
     assignments = [c.to_assignment(r, t, ticks) for r, (t, ticks) in sorted(assigned.items())]
-    unassigned = [explain(c, r, assigned, state) for r in range(c.n_requests) if r not in assigned]
+    by_teacher = _by_teacher(assigned)
+    unassigned = [explain(c, r, assigned, state, by_teacher) for r in range(c.n_requests) if r not in assigned]
     objective = score_of(c, assigned)
     if bound is not None:
         bound = max(bound, objective)
