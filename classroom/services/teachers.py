@@ -50,6 +50,9 @@ def set_availability(profile: TeacherProfile, intervals: list) -> list[Availabil
         errors.raise_if_any()
     parsed = [fields.interval(errors, f"availability.{i}", raw) for i, raw in enumerate(intervals)]
     errors.raise_if_any()
+    # Two saves of one teacher at once (two tabs, a phone and a laptop) must not mix: the later waits.
+    db.session.execute(select(TeacherProfile.id).where(TeacherProfile.id == profile.id).with_for_update())
+    db.session.expire(profile, ["availability"])
     profile.availability.clear()
     db.session.flush()
     for day, start, end in fields.merge_intervals([p for p in parsed if p]):
