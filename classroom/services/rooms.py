@@ -1,6 +1,7 @@
 """Live rooms: who may join when, room tokens, presence, chat, hands, the board and polls."""
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (AttendanceInterval, BoardStroke, ChatMessage, LiveSession, LiveStatus, Participant, Poll,
@@ -70,24 +72,33 @@ def check_open(live: LiveSession, now: datetime | None = None, for_public: bool 
         raise RoomError(403, "locked", _("The teacher has locked this room."))
 
 
+_session_facts: dict[int, tuple[float, dict]] = {}
+FACTS_SECONDS = 60
+
+
 def session_json(live: LiveSession) -> dict:
-    zone = live.school.timezone
-    return {
-        "id": live.id,
-        "subject": live.request.subject,
-        "grade": live.request.grade,
-        "class_name": live.request.class_name,
-        "school": live.school.name,
-        "teacher": live.teacher.user.name,
-        "starts_at": as_utc(live.starts_at).isoformat(),
-        "ends_at": as_utc(live.ends_at).isoformat(),
-        "opens_at": opens_at(live).isoformat(),
-        "timezone": zone,
-        "zone": ZONE_NAMES.get(zone, zone),
-        "status": live.status.value,
-        "locked": live.locked,
-        "chat_muted": live.chat_muted,
-    }
+    """What a session is; the facts that do not change in class are cached a minute per process, since a
+    class arriving at the bell would otherwise load the same four rows once per student."""
+    cached = _session_facts.get(live.id)
+    if cached is None or cached[0] < time.monotonic() or cached[1]["starts_at"] != as_utc(live.starts_at).isoformat():
+        zone = live.school.timezone
+        facts = {
+            "id": live.id,
+            "subject": live.request.subject,
+            "grade": live.request.grade,
+            "class_name": live.request.class_name,
+            "school": live.school.name,
+            "teacher": live.teacher.user.name,
+            "starts_at": as_utc(live.starts_at).isoformat(),
+            "ends_at": as_utc(live.ends_at).isoformat(),
+            "opens_at": opens_at(live).isoformat(),
+            "timezone": zone,
+            "zone": ZONE_NAMES.get(zone, zone),
+        }
+        _session_facts[live.id] = (time.monotonic() + FACTS_SECONDS, facts)
+    else:
+        facts = cached[1]
+    return {**facts, "status": live.status.value, "locked": live.locked, "chat_muted": live.chat_muted}
 
 
 def room_name(live_session_id: int) -> str:
@@ -133,7 +144,7 @@ def read_token(token) -> TokenClaims:
 
 
 def participant_for_token(claims: TokenClaims) -> Participant:
-    participant = db.session.get(Participant, claims.participant_id)
+    participant = db.session.get(Participant, claims.participant_id, options=[joinedload(Participant.live_session)])
     if participant is None or participant.live_session_id != claims.live_session_id or participant.role != claims.role:
         raise RoomError(401, "unauthorized", _("This room pass is not valid."))
     if participant.removed:
@@ -243,32 +254,32 @@ def open_connections(participant_id: int) -> list[str]:
 ROLE_ORDER = {TEACHER: 0, HOST: 1, CLASS_DEVICE: 2, STUDENT: 3}
 
 
-def members(live_session_id: int) -> list[dict]:
+def member_rows(live_session_id: int) -> list:
     """Everyone with an open connection, each once however many tabs or reconnects they have."""
     rows = db.session.execute(
-        select(Participant.id, Participant.name, Participant.role)
+        select(Participant.id, Participant.name, Participant.role, Participant.headcount)
         .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
         .where(Participant.live_session_id == live_session_id, Participant.removed.is_(False),
                AttendanceInterval.left_at.is_(None))
         .distinct()).all()
     rows.sort(key=lambda r: (ROLE_ORDER.get(r.role, 9), r.name.lower(), r.id))
+    return rows
+
+
+def members(live_session_id: int, rows: list | None = None) -> list[dict]:
+    rows = member_rows(live_session_id) if rows is None else rows
     return [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
 
 
-def students_present(live_session_id: int) -> int:
+def students_present(live_session_id: int, rows: list | None = None) -> int:
     """Students in the room: one per student, a class device's headcount for each class device."""
-    rows = db.session.execute(
-        select(Participant.id, Participant.role, Participant.headcount)
-        .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
-        .where(Participant.live_session_id == live_session_id, Participant.removed.is_(False),
-               AttendanceInterval.left_at.is_(None), Participant.role.in_(LEARNERS))
-        .distinct()).all()
-    return sum((r.headcount or 1) if r.role == CLASS_DEVICE else 1 for r in rows)
+    rows = member_rows(live_session_id) if rows is None else rows
+    return sum((r.headcount or 1) if r.role == CLASS_DEVICE else 1 for r in rows if r.role in LEARNERS)
 
 
-def room_json(live: LiveSession) -> dict:
+def room_json(live: LiveSession, rows: list | None = None) -> dict:
     return {"status": live.status.value, "locked": live.locked, "chat_muted": live.chat_muted,
-            "students": students_present(live.id), "closes_at": closes_at(live).isoformat()}
+            "students": students_present(live.id, rows), "closes_at": closes_at(live).isoformat()}
 
 
 # --- chat ------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import defaultdict
@@ -206,11 +207,13 @@ class PresenceFanout:
                 self.app.logger.exception("presence fan-out failed")
 
     def send_presence(self, live_session_id: int) -> None:
-        members = room_service.members(live_session_id)
+        rows = room_service.member_rows(live_session_id)
         live = db.session.get(LiveSession, live_session_id)
-        socketio.emit("presence", {"members": members}, to=room_name(live_session_id), namespace=NAMESPACE)
+        socketio.emit("presence", {"members": room_service.members(live_session_id, rows)},
+                      to=room_name(live_session_id), namespace=NAMESPACE)
         if live is not None:
-            socketio.emit("room", room_service.room_json(live), to=room_name(live_session_id), namespace=NAMESPACE)
+            socketio.emit("room", room_service.room_json(live, rows), to=room_name(live_session_id),
+                          namespace=NAMESPACE)
 
     def send_poll_results(self, live_session_id: int, poll_id: int) -> None:
         from ..models import Poll
@@ -242,14 +245,14 @@ def fanout() -> PresenceFanout:
     return current_app.extensions["room_fanout"]
 
 
-def state_json(live: LiveSession, member: Participant) -> dict:
+def state_json(live: LiveSession, member: Participant, rows: list | None = None) -> dict:
     """Everything a client needs to draw the room after a (re)connect, chat aside (that comes by `sync`)."""
     poll = room_service.current_poll(live.id)
     state = {
         "you": {"id": member.id, "name": member.name, "role": member.role, "hand": member.hand_raised_at is not None,
                 "floor": member.has_floor, "headcount": member.headcount},
         "session": room_service.session_json(live),
-        "room": room_service.room_json(live),
+        "room": room_service.room_json(live, rows),
         "hands": room_service.hands(live.id),
         "floor": room_service.floor_json(live.id),
         "slides": slide_state(live.id),
@@ -288,21 +291,27 @@ class RoomNamespace(Namespace):
             member = room_service.participant_for_token(claims)
             live = member.live_session
             interval = room_service.open_interval(member, request.sid)
+            # Read the room in the same transaction (it sees this connection) and commit once, last, so
+            # nothing is loaded twice: a class arriving at the bell makes this the hottest path.
+            rows = room_service.member_rows(live.id)
+            state = state_json(live, member, rows)
+            strokes = room_service.board(live.id)
+            connection = Connection(member.id, live.id, member.role, member.name, interval.id)
             db.session.commit()
         except RoomError as exc:
             db.session.rollback()
             raise ConnectionRefusedError(exc.as_json())
-        _participant_cache[member.id] = (live.id, member.role)
-        connections[request.sid] = Connection(member.id, live.id, member.role, member.name, interval.id)
-        join_room(room_name(live.id))
-        join_room(participant_room(member.id))
-        if member.role in MODERATORS:
-            join_room(staff_room(live.id))
-        emit("state", state_json(live, member))
-        emit("board", {"strokes": room_service.board(live.id)})
+        _participant_cache[connection.participant_id] = (connection.live_session_id, connection.role)
+        connections[request.sid] = connection
+        join_room(room_name(connection.live_session_id))
+        join_room(participant_room(connection.participant_id))
+        if connection.role in MODERATORS:
+            join_room(staff_room(connection.live_session_id))
+        emit("state", state)
+        emit("board", {"strokes": strokes})
         if fanout().interval > 0:
-            emit("presence", {"members": room_service.members(live.id)})
-        fanout().presence_changed(live.id)
+            emit("presence", {"members": room_service.members(connection.live_session_id, rows)})
+        fanout().presence_changed(connection.live_session_id)
 
     def on_disconnect(self, reason=None):
         connection = connections.pop(request.sid, None)
@@ -479,6 +488,7 @@ class RoomNamespace(Namespace):
 
 
 def register(app: Flask) -> None:
-    app.config.setdefault("ROOM_PRESENCE_SECONDS", 0.25)
+    # 0.25 s: a class arriving at the bell settles in one or two fan-outs; see docs/rooms.md for the measurements.
+    app.config.setdefault("ROOM_PRESENCE_SECONDS", float(os.environ.get("ROOM_PRESENCE_SECONDS", "0.25")))
     app.extensions["room_fanout"] = PresenceFanout(app)
     socketio.on_namespace(RoomNamespace(NAMESPACE))

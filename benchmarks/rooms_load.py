@@ -1,0 +1,340 @@
+"""Load test of the live rooms: a class arriving at the bell, then chat fanned out to every member.
+
+Starts the server the way docs/rooms.md runs it in production (gunicorn, one gevent worker per process,
+PostgreSQL, Redis as the message queue when there are several processes), connects N python-socketio
+clients to M rooms within a few seconds, sends chat at a set rate per room, and prints:
+  * settle: from the first arrival until every member holds the room's final presence list,
+  * p50/p95/p99 fan-out latency: from a message's send to each member's receipt,
+  * lost messages: deliveries that never arrived (and sends the server refused).
+
+    .venv/bin/python benchmarks/rooms_load.py --clients 1000 --rooms 20 --rate 1 --duration 30
+    .venv/bin/python benchmarks/rooms_load.py --clients 500 --rooms 1 --rate 1 --duration 20
+    .venv/bin/python benchmarks/rooms_load.py --clients 200 --rooms 1 --arrival 0 --duration 10
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rooms", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=1.0, help="chat messages per second per room")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of chat")
+    parser.add_argument("--arrival", type=float, default=3.0, help="seconds over which the class arrives (0: at once)")
+    parser.add_argument("--chat-delay", type=float, default=1.0,
+                        help="seconds after the last arrival before chat starts (0: chat during the storm)")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (more than 1 uses Redis)")
+    parser.add_argument("--server", choices=["gevent", "threading"], default="gevent")
+    parser.add_argument("--presence-seconds", type=float, default=0.25,
+                        help="presence coalescing window; 0 sends the whole list on every join and leave")
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--transport", choices=["websocket", "polling"], default="websocket")
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/rooms_bench",
+                        help="a PostgreSQL URL (the database is dropped and made again) or sqlite:///path")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--port", type=int, default=5610)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line too")
+    return parser.parse_args()
+
+
+# --- database and server ---------------------------------------------------------------------------
+
+def prepare_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        import psycopg
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    elif url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+    env = server_env(url, None, 0.25)
+    subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+
+
+def server_env(database: str, redis: str | None, presence: float) -> dict:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": database, "SECRET_KEY": "rooms-load-benchmark", "ROOM_PRESENCE_SECONDS": str(presence),
+                "INSTANCE_PATH": str(Path(tempfile.gettempdir()) / "rooms-bench-instance"), "PYTHONUNBUFFERED": "1"})
+    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    if redis:
+        env["SOCKETIO_MESSAGE_QUEUE"] = redis
+    return env
+
+
+def seed(database: str, rooms: int) -> list[str]:
+    """A teacher, a school and `rooms` live sessions open now, built with the app's own services."""
+    os.environ.update(server_env(database, None, 0.25))
+    from classroom import create_app
+    from classroom.extensions import db
+    from classroom.models import LiveSession, LiveStatus, Role
+    from classroom.services import accounts, requests as request_service
+    from classroom.services.join_codes import unique_code
+    from classroom.timefmt import utcnow
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database})
+    codes = []
+    with app.app_context():
+        admin = accounts.create_staff_account({"name": "Admin", "email": "admin@bench.id", "password": "x" * 12},
+                                              Role.ADMIN)
+        teacher = accounts.register_teacher({"name": "Guru Beban", "email": "guru@bench.id", "password": "x" * 12,
+                                             "province": "11", "subjects": ["Matematika"], "grades": [8]})
+        staff = accounts.register_school({"name": "Staf", "email": "sekolah@bench.id", "password": "x" * 12,
+                                          "npsn": "69999999", "level": "SMP", "school_name": "SMP Beban",
+                                          "province": "91", "district": "Jayapura"})
+        accounts.approve(teacher, admin)
+        accounts.approve(staff, admin)
+        today = date.today()
+        request = request_service.create_request(staff.school, {
+            "class_name": "VIII-A", "subject": "Matematika", "grade": 8, "students": 30, "sessions_per_week": 1,
+            "duration_minutes": 70, "priority": 3, "term_start": today.isoformat(),
+            "term_end": (today + timedelta(days=60)).isoformat(),
+            "windows": [{"day": "mon", "start": "07:30", "end": "12:00"}]})
+        now = utcnow()
+        for _ in range(rooms):
+            live = LiveSession(request_id=request.id, teacher_id=teacher.teacher_profile.id, school_id=staff.school.id,
+                               starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2),
+                               join_code=unique_code(), status=LiveStatus.SCHEDULED)
+            db.session.add(live)
+            db.session.flush()
+            codes.append(live.join_code)
+        db.session.commit()
+        db.engine.dispose()
+    return codes
+
+
+def start_servers(args) -> tuple[list[subprocess.Popen], list[str]]:
+    redis = args.redis if args.processes > 1 else None
+    env = server_env(args.database, redis, args.presence_seconds)
+    servers, urls = [], []
+    for index in range(args.processes):
+        port = args.port + index
+        if args.server == "gevent":
+            # The production command of docs/rooms.md.
+            command = [PYTHON, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "4000",
+                       "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+        else:
+            command = [PYTHON, "-m", "gunicorn", "-k", "gthread", "--threads", "1000", "-w", "1",
+                       "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.threading_wsgi:app"]
+        servers.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/join", timeout=2).read()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit(f"server at {url} did not start")
+                time.sleep(0.2)
+    return servers, urls
+
+
+def stop_servers(servers) -> None:
+    for server in servers:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for server in servers:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def server_cpu_seconds(servers) -> float:
+    """User + system CPU of every server process and its workers, from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for server in servers:
+        pids = [server.pid] + [int(p) for p in subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True,
+                                                              text=True).stdout.split() if int(p) != server.pid]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, IndexError):
+                pass
+    return total
+
+
+def join_tokens(urls: list[str], codes: list[str], clients: int) -> list[dict]:
+    def join(index: int) -> dict:
+        room = index % len(codes)
+        url = urls[room % len(urls)]  # a sticky proxy keeps a client on one process; here, by room
+        body = json.dumps({"code": codes[room], "name": f"Siswa {index}"}).encode()
+        request = urllib.request.Request(url + "/api/rooms/join", data=body,
+                                         headers={"Content-Type": "application/json"})
+        token = json.loads(urllib.request.urlopen(request, timeout=30).read())["token"]
+        return {"index": index, "room": room, "url": url, "token": token}
+
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(join, range(clients)))
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+def client_process(members: list[dict], room_sizes: dict, plan: dict, out) -> None:
+    asyncio.run(run_clients(members, room_sizes, plan, out))
+
+
+async def run_clients(members, room_sizes, plan, out):
+    import socketio
+
+    results = {"settled": {}, "connected": {}, "receipts": [], "sent": [], "refused": 0, "connect_failed": 0}
+
+    async def one(member):
+        client = socketio.AsyncClient(reconnection=False)
+        full = room_sizes[member["room"]]
+
+        @client.on("presence", namespace="/room")
+        async def presence(body):
+            if len(body["members"]) == full and member["index"] not in results["settled"]:
+                results["settled"][member["index"]] = time.time()
+
+        @client.on("chat", namespace="/room")
+        async def chat(body):
+            now = time.time()
+            parts = body["text"].split(":")
+            if parts[0] == "b":
+                results["receipts"].append((int(parts[1]), int(parts[2]), now - float(parts[3]), member["index"]))
+
+        @client.on("error", namespace="/room")
+        async def error(body):
+            results["refused"] += 1
+
+        await asyncio.sleep(max(0.0, plan["start"] + member["arrive"] - time.time()))
+        try:
+            await client.connect(member["url"], namespaces=["/room"], auth={"token": member["token"]},
+                                 transports=[plan["transport"]], wait_timeout=60)
+        except Exception:  # noqa: BLE001 - counted, not fatal
+            results["connect_failed"] += 1
+            return
+        results["connected"][member["index"]] = time.time()
+        for seq, at in member["sends"]:
+            await asyncio.sleep(max(0.0, at - time.time()))
+            sent_at = time.time()
+            await client.emit("chat", {"text": f"b:{member['room']}:{seq}:{sent_at:.6f}"}, namespace="/room")
+            results["sent"].append((member["room"], seq, sent_at))
+        await asyncio.sleep(max(0.0, plan["end"] - time.time()))
+        await client.disconnect()
+
+    await asyncio.gather(*(one(m) for m in members))
+    out.put(results)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    args = parse_args()
+    sys.path.insert(0, str(ROOT))
+    prepare_database(args.database)
+    codes = seed(args.database, args.rooms)
+    servers, urls = start_servers(args)
+    try:
+        members = join_tokens(urls, codes, args.clients)
+        room_sizes = {room: sum(1 for m in members if m["room"] == room) for room in range(args.rooms)}
+        start = time.time() + 2.0
+        chat_start = start + args.arrival + args.chat_delay
+        messages = int(args.duration * args.rate)
+        by_room: dict[int, list[dict]] = {}
+        for m in members:
+            m["arrive"] = args.arrival * (m["index"] // args.rooms) / max(1, args.clients // args.rooms)
+            m["sends"] = []
+            by_room.setdefault(m["room"], []).append(m)
+        for room, room_members in by_room.items():
+            phase = room / max(1, args.rooms) / args.rate  # rooms do not all send on the same tick
+            for seq in range(messages):
+                # Senders take turns, so no one member trips the per-connection chat limit.
+                room_members[seq % len(room_members)]["sends"].append((seq, chat_start + phase + seq / args.rate))
+        end = chat_start + args.duration + 5.0
+        plan = {"start": start, "end": end, "transport": args.transport}
+        cpu_before = server_cpu_seconds(servers)
+        queue = multiprocessing.Queue()
+        workers = []
+        for k in range(args.client_processes):
+            share = members[k::args.client_processes]
+            process = multiprocessing.Process(target=client_process, args=(share, room_sizes, plan, queue))
+            process.start()
+            workers.append(process)
+        parts = [queue.get(timeout=end - time.time() + 120) for _ in workers]
+        for process in workers:
+            process.join(timeout=30)
+        cpu = server_cpu_seconds(servers) - cpu_before
+    finally:
+        stop_servers(servers)
+
+    settled, connected = {}, {}
+    receipts, sent = [], []
+    refused = failed = 0
+    for part in parts:
+        settled.update(part["settled"])
+        connected.update(part["connected"])
+        receipts += part["receipts"]
+        sent += part["sent"]
+        refused += part["refused"]
+        failed += part["connect_failed"]
+    unsettled = args.clients - len(settled)
+    settle_seconds = (max(settled.values()) - start) if settled else float("nan")
+    latencies = [r[2] * 1000 for r in receipts]
+    # A message is owed to every member connected before it was sent (not to one still arriving).
+    got = {(r[0], r[1], r[3]) for r in receipts}
+    expected = lost = 0
+    for room, seq, at in sent:
+        for m in by_room[room]:
+            if connected.get(m["index"], float("inf")) <= at:
+                expected += 1
+                lost += (room, seq, m["index"]) not in got
+    figures = {
+        "clients": args.clients, "rooms": args.rooms, "processes": args.processes, "server": args.server,
+        "presence_seconds": args.presence_seconds, "arrival_seconds": args.arrival, "transport": args.transport,
+        "settle_seconds": round(settle_seconds, 2), "unsettled_clients": unsettled, "connect_failed": failed,
+        "messages_sent": len(sent), "deliveries_expected": expected, "deliveries": len(receipts), "lost": lost,
+        "refused": refused, "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies), 1) if latencies else None,
+        "server_cpu_seconds": round(cpu, 1),
+    }
+    print(f"{args.clients} clients in {args.rooms} room(s), {args.processes} {args.server} process(es), "
+          f"presence every {args.presence_seconds}s, arrival over {args.arrival}s, {args.transport}")
+    connect_seconds = (max(connected.values()) - start) if connected else float("nan")
+    figures["all_connected_seconds"] = round(connect_seconds, 2)
+    print(f"  every client connected after {connect_seconds:.2f} s")
+    print(f"  join storm settled in {settle_seconds:.2f} s ({unsettled} clients never saw the full list, "
+          f"{failed} failed to connect)")
+    print(f"  chat: {len(sent)} messages, {len(receipts)}/{expected} deliveries, lost {lost}, refused {refused}")
+    print(f"  fan-out latency ms: p50 {figures['p50_ms']}  p95 {figures['p95_ms']}  p99 {figures['p99_ms']}  "
+          f"max {figures['max_ms']}")
+    print(f"  server CPU {cpu:.1f} s; mean latency {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms")
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
