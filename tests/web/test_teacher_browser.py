@@ -65,7 +65,8 @@ def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, fac
     assert "Senin 07:30–09:00 WIT" in summary.inner_text()  # before saving, the grid already shows Papua's clock
 
     page.click("[data-grid-save]")
-    page.wait_for_function("document.querySelector('[data-grid-status]').textContent.startsWith('Tersimpan')")
+    # A locator, not wait_for_function: the app's CSP forbids the eval that the latter relies on.
+    page.locator("[data-grid-status]", has_text="Tersimpan").wait_for()
     if os.environ.get("KN_SCREENSHOT"):
         page.locator("#week-grid-editor").screenshot(path=os.environ["KN_SCREENSHOT"])
 
