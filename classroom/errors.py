@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .validation import Conflict, ValidationError
+from .validation import Conflict, Unavailable, ValidationError
 
 
 def wants_json() -> bool:
@@ -52,6 +53,10 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return error_response(409, "conflict", exc.message, exc.fields)
 
+    @app.errorhandler(Unavailable)
+    def unavailable(exc: Unavailable):
+        return error_response(503, "unavailable", exc.message)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return error_response(400, "csrf", _("The form expired. Please reload the page and try again."))
@@ -63,6 +68,18 @@ def init_app(app: Flask) -> None:
         if code == 400 and exc.description and getattr(exc, "translated", False):
             message = exc.description
         return error_response(code, error, message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):
+        """The database is down or restarting: say so, keep nothing half-written, recover by itself."""
+        try:
+            db.session.rollback()
+        except Exception:
+            db.session.remove()
+        app.logger.warning("database unavailable: %s", exc)
+        error, message = _messages()[503]
+        return error_response(503, error, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

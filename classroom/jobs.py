@@ -14,8 +14,19 @@ from flask import Flask, current_app
 QUEUE_NAME = "matching"
 
 
+class QueueUnavailable(RuntimeError):
+    """The run could not be handed to a worker (Redis down, no process could start)."""
+
+
 def enqueue(run_id: int) -> str:
     """Hand a committed, queued run to a worker; returns how it was handed over."""
+    try:
+        return _enqueue(run_id)
+    except Exception as exc:
+        raise QueueUnavailable(str(exc)) from exc
+
+
+def _enqueue(run_id: int) -> str:
     queue_url = current_app.config.get("MATCHING_QUEUE_URL")
     if queue_url:
         from redis import Redis

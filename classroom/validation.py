@@ -18,3 +18,11 @@ class Conflict(Exception):
         self.message = message
         self.fields = fields or {}
         super().__init__(message)
+
+
+class Unavailable(Exception):
+    """A service the action needs (the queue, the database) is down for now; nothing was changed."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)

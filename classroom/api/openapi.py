@@ -84,7 +84,8 @@ def document() -> dict:
     for method, path, summary, who, body, status, schema in ROUTES:
         errors = {str(code): {"description": text, "content": {"application/json": {"schema": ERROR}}}
                   for code, text in (("400", "bad input: fields named"), ("401", "not logged in"),
-                                     ("403", "not allowed"), ("404", "not found"), ("409", "conflict"))}
+                                     ("403", "not allowed"), ("404", "not found"), ("409", "conflict"),
+                                     ("429", "too many attempts"), ("503", "a service it needs is briefly down"))}
         operation = {"summary": summary, "description": f"Who: {who}.",
                      "responses": {str(status): {"description": "OK"} if schema is None else
                                    {"description": "OK", "content": {"application/json": {"schema": schema}}}, **errors}}

@@ -6,7 +6,6 @@ from flask import abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import jobs
 from ..auth.access import current_school, roles_required
 from ..extensions import db
 from ..models import LiveSession, MatchingRun, Notification, Role, SessionRequest, User
@@ -56,8 +55,7 @@ def list_runs():
 def start_run():
     run = run_service.start_run(current_user, json_body())
     db.session.commit()
-    run.worker = jobs.enqueue(run.id)
-    db.session.commit()
+    run_service.hand_over(run)
     return run_json(run), 202
 
 
@@ -93,8 +91,7 @@ def replan_run(run_id: int):
     published = db.get_or_404(MatchingRun, run_id)
     run = run_service.start_replan(current_user, published, json_body())
     db.session.commit()
-    run.worker = jobs.enqueue(run.id)
-    db.session.commit()
+    run_service.hand_over(run)
     return run_json(run), 202
 
 

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import jobs
 from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import form_data
@@ -16,7 +15,7 @@ from ..models import MatchingRun, RunStatus, SessionRequest
 from ..reference import MAP_HEIGHT, MAP_WIDTH, PROVINCES_BY_CODE, map_point
 from ..services import matching, reasons, runs as run_service
 from ..timefmt import DAYS, hhmm_to_minutes, utcnow
-from ..validation import Conflict, ValidationError
+from ..validation import Conflict, Unavailable, ValidationError
 from .views import STAFF, bp
 
 
@@ -40,8 +39,10 @@ def runs():
             db.session.rollback()
             errors = exc.fields
         else:
-            run.worker = jobs.enqueue(run.id)
-            db.session.commit()
+            try:
+                run_service.hand_over(run)
+            except Unavailable as exc:
+                flash(exc.message, "error")
             return redirect(url_for("coordinator.run_detail", run_id=run.id))
     if run_service.mark_dead_runs():
         db.session.commit()
@@ -119,7 +120,9 @@ def replan_run(run_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("coordinator.run_detail", run_id=run_id))
-    run.worker = jobs.enqueue(run.id)
-    db.session.commit()
+    try:
+        run_service.hand_over(run)
+    except Unavailable as exc:
+        flash(exc.message, "error")
     return redirect(url_for("coordinator.run_detail", run_id=run.id))
 

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestStatus, Role, RunStatus,
                       SessionRequest, TeacherProfile, User)
 from ..timefmt import utcnow
-from ..validation import Conflict, ValidationError
+from ..validation import Conflict, Unavailable, ValidationError
 from . import fields, matching
 from .notifications import notify
 
@@ -80,6 +80,19 @@ def _new_run(coordinator: User, term_start: date, term_end: date, time_limit: fl
     run.instance = matching.build_instance(f"run {run.id}", term_start, term_end, requests)
     run.requests_total = len(requests)
     return run
+
+
+def hand_over(run: MatchingRun) -> None:
+    """Give a committed run to a worker. If none can take it, the run is marked failed and the caller told."""
+    from .. import jobs
+    try:
+        run.worker = jobs.enqueue(run.id)
+    except jobs.QueueUnavailable:
+        run.status, run.finished_at = RunStatus.FAILED, utcnow()
+        run.error = _("The matching queue is unavailable right now. Nothing was started; try again in a moment.")
+        db.session.commit()
+        raise Unavailable(run.error)
+    db.session.commit()
 
 
 def previous_solution_for(run: MatchingRun) -> dict | None:
