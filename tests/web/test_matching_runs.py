@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from classroom.extensions import db, socketio
 from classroom.models import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, RequestStatus,
                               RunStatus, SessionRequest, TeacherProfile, User)
-from classroom.services import requests as request_service, runs
+from classroom.services import requests as request_service, runs, withdrawals
 from classroom.services.imports import import_instance
 
 MEDIUM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "instances" / "medium.json"
-TERM = {"term_start": "2027-01-04", "term_end": "2027-03-26"}
+TERM = {"term_start": "2030-01-07", "term_end": "2030-03-29"}  # 12 weeks from a Monday, kept in the future
 ACEH_MORNINGS = [{"day": d, "start": "05:30", "end": "07:30"} for d in ("mon", "tue", "wed", "thu")]
 MATH_8 = {"subject": "Matematika", "grade": 8, "students": 28, "sessions_per_week": 2, "duration_minutes": 70,
           "priority": 4, **TERM, "windows": [{"day": d, "start": "07:30", "end": "12:00"} for d in ("mon", "tue", "wed")]}
@@ -83,8 +83,8 @@ def test_publish_creates_dated_sessions_and_notifies(app, client, auth, programm
         assert len(sessions) == 2 * 12  # twice a week over a 12-week term
         assert len({s.join_code for s in sessions}) == len(sessions)
         first = min(s.starts_at for s in sessions)
-        # Monday 4 January 2027, 07:30 in Papua (WIT) is 22:30 UTC on Sunday.
-        assert first.isoformat() == "2027-01-03T22:30:00+00:00"
+        # Monday 7 January 2030, 07:30 in Papua (WIT) is 22:30 UTC on Sunday.
+        assert first.isoformat() == "2030-01-06T22:30:00+00:00"
         prakarya = db.session.get(SessionRequest, programme["prakarya"])
         assert prakarya.status == RequestStatus.UNSERVED and prakarya.unserved_reason["code"] == "no_teacher_for_subject_grade"
         kinds = set(db.session.scalars(select(Notification.kind)))
@@ -138,11 +138,10 @@ def test_replan_after_withdrawal_keeps_what_still_works(app, client, auth, facto
         english_codes = set(db.session.scalars(select(LiveSession.join_code).where(LiveSession.request_id == english_id)))
         maths = db.session.scalar(select(Assignment).where(Assignment.run_id == first, Assignment.request_id == programme["maths"]))
         leaving = maths.teacher_id
-        # the maths teacher withdraws from the whole assignment
-        maths.withdrawn_at = runs.utcnow()
-        maths.withdrawn_reason = "dinas luar"
-        maths.request.status = RequestStatus.WAITING
+        # the maths teacher withdraws from the whole assignment, the way the teacher's page does it
+        withdrawals.withdraw_assignment(maths.teacher, maths, "dinas luar")
         db.session.commit()
+        assert maths.request.status == RequestStatus.WAITING
     second = run_inline(app, programme["coordinator_id"], replan_of=first)
     page = client.get(f"/coordinator/runs/{second}").get_data(as_text=True)
     assert "1 tetap, 0 berpindah, 1 baru terlayani, 0 tidak lagi terlayani." in page
