@@ -43,7 +43,8 @@ def parse_args():
     parser.add_argument("--chat-delay", type=float, default=1.0,
                         help="seconds after the last arrival before chat starts (0: chat during the storm)")
     parser.add_argument("--processes", type=int, default=1, help="server processes (more than 1 uses Redis)")
-    parser.add_argument("--server", choices=["gevent", "threading"], default="gevent")
+    parser.add_argument("--server", choices=["gevent", "threading", "stub"], default="gevent",
+                        help="stub: benchmarks/stub_server.py, a bare python-socketio server, to measure the clients")
     parser.add_argument("--presence-seconds", type=float, default=0.25,
                         help="presence coalescing window; 0 sends the whole list on every join and leave")
     parser.add_argument("--client-processes", type=int, default=2)
@@ -75,7 +76,9 @@ def prepare_database(url: str) -> None:
 def server_env(database: str, redis: str | None, presence: float) -> dict:
     env = dict(os.environ)
     env.update({"DATABASE_URL": database, "SECRET_KEY": "rooms-load-benchmark", "ROOM_PRESENCE_SECONDS": str(presence),
-                "INSTANCE_PATH": str(Path(tempfile.gettempdir()) / "rooms-bench-instance"), "PYTHONUNBUFFERED": "1"})
+                "INSTANCE_PATH": str(Path(tempfile.gettempdir()) / "rooms-bench-instance"), "PYTHONUNBUFFERED": "1",
+                # Every simulated student joins from 127.0.0.1; the per-address join limit would stop the 21st.
+                "RATELIMIT_ENABLED": "0"})
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     if redis:
         env["SOCKETIO_MESSAGE_QUEUE"] = redis
@@ -129,7 +132,9 @@ def start_servers(args) -> tuple[list[subprocess.Popen], list[str]]:
     servers, urls = [], []
     for index in range(args.processes):
         port = args.port + index
-        if args.server == "gevent":
+        if args.server == "stub":
+            command = [PYTHON, "benchmarks/stub_server.py", str(port)]
+        elif args.server == "gevent":
             # The production command of docs/rooms.md.
             command = [PYTHON, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "4000",
                        "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
@@ -255,8 +260,11 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
-    prepare_database(args.database)
-    codes = seed(args.database, args.rooms)
+    if args.server == "stub":
+        codes = [f"ROOM-{room}" for room in range(args.rooms)]
+    else:
+        prepare_database(args.database)
+        codes = seed(args.database, args.rooms)
     servers, urls = start_servers(args)
     try:
         members = join_tokens(urls, codes, args.clients)

@@ -12,6 +12,7 @@ from ..auth.access import public, roles_required
 from ..extensions import csrf, db, socketio
 from ..i18n import format_moment, viewer_timezone
 from ..models import LiveSession, LiveStatus, Role, SlidePage
+from ..security import JOIN_LIMIT, limiter
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
 from ..services.rooms import CLASS_DEVICE, HOST, TEACHER, RoomError
 from ..timefmt import utcnow, zone_label
@@ -30,6 +31,7 @@ def room_error_response(exc: RoomError):
 # --- the public contract ---------------------------------------------------------------------------
 
 @bp.post("/api/rooms/join")
+@limiter.limit(JOIN_LIMIT)  # a join code is guessable only by trying many: slow the trying down
 @public
 @csrf.exempt  # a JSON-only POST: another site cannot send application/json without a preflight we never grant
 def join():
