@@ -12,9 +12,15 @@ from .solve import solve
 from .validate import validate
 
 
-def _read_json(path: str):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+def _read_json(path: str, what: str = "instance"):
+    """The file's JSON; a missing or unreadable file, or one that is not JSON, is an InstanceError naming it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise InstanceError(what, "-", f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InstanceError(what, "-", f"{path} is not valid JSON: {exc}") from None
 
 
 def _write(solution: Solution, path: str | None) -> None:
@@ -68,11 +74,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         instance = load_instance(_read_json(args.instance))
+        previous = None
+        if args.command == "solve" and args.previous:
+            previous = Solution.from_json(_read_json(args.previous, "previous solution"))
     except InstanceError as exc:
-        print(f"invalid instance: {exc}", file=sys.stderr)
+        print(f"invalid input: {exc}", file=sys.stderr)
         return 2
     if args.command == "solve":
-        previous = Solution.from_json(_read_json(args.previous)) if args.previous else None
         began = time.perf_counter()
         solution = solve(instance, time_limit=args.time_limit, workers=args.workers,
                          previous=previous, progress=None if args.quiet else _progress_printer(),
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(instance.requests)} requests served", file=sys.stderr)
         return 0
     try:
-        solution = Solution.from_json(_read_json(args.solution))
+        solution = Solution.from_json(_read_json(args.solution, "solution"))
     except InstanceError as exc:
         print(f"malformed solution: {exc}", file=sys.stderr)
         return 2

@@ -70,7 +70,7 @@ class Interval:
             if key not in data:
                 raise InstanceError(item, f"{field}.{key}", "missing field")
         day = data["day"]
-        if day not in DAY_INDEX:
+        if not isinstance(day, str) or day not in DAY_INDEX:
             raise InstanceError(item, f"{field}.day", f"unknown day {day!r}")
         start = parse_hhmm(data["start"], item, f"{field}.start")
         end = parse_hhmm(data["end"], item, f"{field}.end", allow_24=True)
