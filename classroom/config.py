@@ -1,6 +1,7 @@
 """Configuration from the environment, with an embedded default that needs nothing installed."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -52,9 +53,24 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),
         "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
+        "ROOM_ICE_SERVERS": _json_list("ROOM_ICE_SERVERS"),
         # Only a load benchmark turns this off: its thousand "students" all come from 127.0.0.1.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no"),
     }
+
+
+def _json_list(name: str) -> list:
+    """A JSON list from the environment, e.g. ROOM_ICE_SERVERS='[{"urls": "stun:stun.example.org"}]'."""
+    raw = os.environ.get(name)
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, list):
+        raise ConfigError(f"{name} must be a JSON list")
+    return value
 
 
 def normalize_database_url(url: str) -> str:
