@@ -48,6 +48,16 @@ def bad(field: str, message: str) -> RoomError:
     return RoomError(400, "validation", message, {field: message})
 
 
+ROW_ID_MAX = 2**31 - 1  # an integer column: a larger id would make the database driver raise, not miss
+
+
+def row_id(value) -> int | None:
+    """A row id a client sent, or None when it cannot be one (so the lookup misses instead of crashing)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= ROW_ID_MAX:
+        return None
+    return value
+
+
 # --- when a room is open -------------------------------------------------------------------------
 
 def opens_at(live: LiveSession) -> datetime:
@@ -223,7 +233,7 @@ def account_participant(live: LiveSession, user: User, role: str, headcount: int
 def parse_headcount(value) -> int:
     try:
         count = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity), which JSON lets a client send
         raise bad("headcount", _("Enter how many students are in front of this device."))
     if not 1 <= count <= HEADCOUNT_MAX:
         raise bad("headcount", _("Enter a number from 1 to %(n)d.", n=HEADCOUNT_MAX))
@@ -309,6 +319,8 @@ def history(live_session_id: int, data) -> list[dict]:
     after = data.get("after") if isinstance(data, dict) else None
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise bad("after", _("Send sync as {\"after\": the last message id you have, or 0}."))
+    if after >= ROW_ID_MAX:
+        return []  # nothing can come after it, and the database driver would choke on the number
     messages = db.session.scalars(select(ChatMessage).where(ChatMessage.live_session_id == live_session_id,
                                                             ChatMessage.id > after)
                                   .order_by(ChatMessage.id).limit(HISTORY_LIMIT))
@@ -339,7 +351,7 @@ def target_participant(live_session_id: int, data, field: str = "id") -> Partici
     target_id = data.get(field) if isinstance(data, dict) else None
     if isinstance(target_id, bool) or not isinstance(target_id, int):
         raise bad(field, _("Name the participant by id."))
-    target = db.session.get(Participant, target_id)
+    target = db.session.get(Participant, target_id) if row_id(target_id) else None
     if target is None or target.live_session_id != live_session_id:
         raise RoomError(404, "not_found", _("This participant is not in the room."))
     return target
@@ -374,6 +386,12 @@ def floor_json(live_session_id: int) -> dict:
 
 
 # --- moderation ------------------------------------------------------------------------------------
+
+def no_arguments(data) -> None:
+    """`end` and `board_clear` undo a lot: anything but `{}` is a confused client, not a command."""
+    if data is not None and data != {}:
+        raise bad("body", _("Send this event with {} only."))
+
 
 def flag(data, field: str) -> bool:
     value = data.get(field) if isinstance(data, dict) else None
@@ -507,7 +525,7 @@ def answer_poll(live_session_id: int, participant: Participant, data) -> Poll:
     if not isinstance(data, dict):
         raise bad("option", _("Send {\"poll\": id, \"option\": index}."))
     poll_id, option = data.get("poll"), data.get("option")
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
+    poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
         raise RoomError(404, "not_found", _("This poll is not in the room."))
     if poll.closed_at is not None:
@@ -540,7 +558,7 @@ def poll_results(poll: Poll) -> dict:
 
 def close_poll(live_session_id: int, data) -> Poll:
     poll_id = data.get("poll") if isinstance(data, dict) else None
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
+    poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
         raise RoomError(404, "not_found", _("This poll is not in the room."))
     if poll.closed_at is None:

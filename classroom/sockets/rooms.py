@@ -276,8 +276,12 @@ def slide_state(live_session_id: int) -> dict:
 
 class RoomNamespace(Namespace):
     def trigger_event(self, event, *args):
-        if event not in ("connect", "disconnect") and not getattr(getattr(self, f"on_{event}", None),
-                                                                   "room_event", False):
+        # The server calls `connect`/`disconnect` while the client is half in or half out; a client that is
+        # fully connected and sends an event of that name is not connecting or leaving, whatever it says.
+        sent_by_client = event in ("connect", "disconnect") and args and self.socketio.server.manager.is_connected(
+            args[0], self.namespace)
+        if sent_by_client or event not in ("connect", "disconnect") and not getattr(
+                getattr(self, f"on_{event}", None), "room_event", False):
             return self.socketio._handle_event(self._unknown_event, event, self.namespace, *args)
         return super().trigger_event(event, *args)
 
@@ -401,6 +405,7 @@ class RoomNamespace(Namespace):
 
     @room_event(roles={TEACHER})
     def on_end(self, connection: Connection, data):
+        room_service.no_arguments(data)
         live = live_session(connection)
         sids = room_service.end_session(live)
         db.session.commit()
@@ -445,6 +450,7 @@ class RoomNamespace(Namespace):
 
     @room_event(roles={TEACHER})
     def on_board_clear(self, connection: Connection, data):
+        room_service.no_arguments(data)
         live_session(connection)
         room_service.clear_board(connection.live_session_id)
         db.session.commit()
@@ -472,7 +478,7 @@ class RoomNamespace(Namespace):
             raise room_service.bad("data", _("This signal is too large."))
         target = _participant_cache.get(target_id)
         if target is None:
-            row = db.session.get(Participant, target_id)
+            row = db.session.get(Participant, target_id) if room_service.row_id(target_id) else None
             target = (row.live_session_id, row.role) if row else None
             if target:
                 _participant_cache[target_id] = target
