@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         _write(solution, args.output)
         gap = "-" if solution.gap is None else f"{100 * solution.gap:.2f}%"
         moved = "" if solution.moved is None else f", {solution.moved} previous assignment(s) moved"
-        print(f"{solution.status}: score {solution.objective:,}, bound {solution.bound:,}, gap {gap}, "
+        bound = "-" if solution.bound is None else f"{solution.bound:,}"
+        print(f"{solution.status}: score {solution.objective:,}, bound {bound}, gap {gap}, "
               f"{len(solution.assignments)}/{len(instance.requests)} requests served, "
               f"{time.perf_counter() - began:.1f}s{moved}", file=sys.stderr)
         return 0

@@ -1,10 +1,13 @@
 """A cheap proven upper bound that scales to any size: Lagrangian relaxation of teacher capacity.
 
-Drop the clock and keep, per teacher, only a weekly capacity (the smaller of
-the weekly limit and the sum over local days of what fits that day). For any
-multipliers lam >= 0,
-    sum_t lam_t * cap_t + sum_r max(0, max_t (w_rt - lam_t * spw_r)) + bonus * schools
-bounds the score from above; subgradient steps on lam tighten it.
+Drop the clock inside a day and keep, per teacher, a weekly capacity and a
+capacity per local day (the smaller of the day limit and how many sessions fit
+in that day's availability). With multipliers lam_t >= 0 (week) and
+mu_td >= 0 (day), a served pair (r, t) costs spw_r * lam_t plus, for each of
+its spw_r sessions on distinct school days, the mu of the teacher day it
+falls on (the cheapest such day, to stay a relaxation). For any multipliers,
+    sum lam * cap_week + sum mu * cap_day + sum_r max(0, best reduced value of r) + bonus * schools
+bounds the score from above; subgradient steps tighten it.
 """
 from __future__ import annotations
 
@@ -14,66 +17,113 @@ import numpy as np
 
 from .compiled import DAY, WEEK, Compiled
 
+BIG = 1e12
 
-def teacher_capacity(c: Compiled) -> np.ndarray:
-    cap = np.zeros(c.n_teachers, dtype=np.float64)
-    shortest = min(c.durations) if c.durations else 1
+
+def teacher_day_capacity(c: Compiled) -> np.ndarray:
+    """(teachers, 7): most sessions a teacher can hold on each local day."""
+    cap = np.zeros((c.n_teachers, 7), dtype=np.float64)
+    if not c.durations:
+        return cap
+    shortest = min(c.durations)
     starts = c.tstart[shortest]
     for t in range(c.n_teachers):
         local = np.roll(starts[t], int(c.t_off[t])).reshape(7, DAY)
-        per_day = 0
         for d in range(7):
-            ticks = np.flatnonzero(local[d])
-            # greedy packing of the shortest session is the most that fits that day
             n, last = 0, -10 ** 9
-            for x in ticks.tolist():
+            for x in np.flatnonzero(local[d]).tolist():   # greedy packing is the most that fits
                 if x >= last:
                     n += 1
                     last = x + shortest + c.brk
-            per_day += min(n, int(c.max_day[t]))
-        cap[t] = min(int(c.max_week[t]), per_day)
+            cap[t, d] = min(n, int(c.max_day[t]))
     return cap
 
 
-def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 300) -> int:
-    """A proven upper bound on the score; the more iterations, the tighter."""
+def _pair_days(c: Compiled):
+    """Per pair: request, teacher, and for each school day the cheapest-to-cover teacher days."""
+    rows_r, rows_t, first, last = [], [], [], []
+    for r, teachers in enumerate(c.pairs):
+        if not len(teachers):
+            continue
+        ticks = c.r_ticks[r]
+        ok = c.tstart[int(c.dur[r])][np.ix_(teachers, ticks)]
+        tdays = ((ticks[None, :] + c.t_off[teachers][:, None]) % WEEK) // DAY
+        f = np.full((len(teachers), 7), -1, dtype=np.int64)
+        l = np.full((len(teachers), 7), -1, dtype=np.int64)
+        for d in range(7):
+            sel = c.r_days[r] == d
+            if not sel.any():
+                continue
+            m = ok[:, sel]
+            td = tdays[:, sel]
+            has = m.any(axis=1)
+            f[:, d] = np.where(has, np.where(m, td, 99).min(axis=1), -1)
+            l[:, d] = np.where(has, np.where(m, td, -1).max(axis=1), -1)
+        rows_r.append(np.full(len(teachers), r))
+        rows_t.append(teachers)
+        first.append(f)
+        last.append(l)
+    return (np.concatenate(rows_r), np.concatenate(rows_t), np.concatenate(first), np.concatenate(last))
+
+
+def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, target: float = 0.0) -> int:
+    """A proven upper bound on the score; the more iterations, the tighter.
+    `target` is a known score (the greedy's), used for Polyak step lengths."""
     began = time.perf_counter()
-    rows = [np.full(len(p), r) for r, p in enumerate(c.pairs) if len(p)]
-    if not rows:
+    if not any(len(p) for p in c.pairs):
         return 0
-    pr = np.concatenate(rows)
-    pt = np.concatenate([p for p in c.pairs if len(p)])
+    pr, pt, tdf, tdl = _pair_days(c)
     w = (c.prio[pr] * c.spw[pr] * (50 + c.q10[pt])).astype(np.float64)
-    spw = c.spw[pr].astype(np.float64)
-    cap = teacher_capacity(c)
-    schools = len(set(c.r_school[pr].tolist()))
-    bonus = c.instance.fairness_bonus * schools
-    n_r = c.n_requests
+    spw = c.spw[pr]
+    cap_day = teacher_day_capacity(c)
+    cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
+    bonus = c.instance.fairness_bonus * len(set(c.r_school[pr].tolist()))
     lam = np.zeros(c.n_teachers)
+    mu = np.zeros((c.n_teachers, 7))
+    has_day = tdf >= 0
+    rows = np.arange(len(pr))
     best = np.inf
-    step = float(w.mean()) / 10 if len(w) else 1.0
-    for it in range(iterations):
-        reduced = w - lam[pt] * spw
-        per_request = np.full(n_r, 0.0)
+    alpha, stall = 1.0, 0
+    for _ in range(iterations):
+        cost_f = np.where(has_day, mu[pt[:, None], np.maximum(tdf, 0)], BIG)
+        cost_l = np.where(has_day, mu[pt[:, None], np.maximum(tdl, 0)], BIG)
+        use_last = cost_l < cost_f
+        cost = np.minimum(cost_f, cost_l)
+        order = np.argsort(cost, axis=1)
+        sorted_cost = np.take_along_axis(cost, order, axis=1)
+        csum = np.cumsum(sorted_cost, axis=1)
+        day_cost = csum[rows, spw - 1]
+        reduced = w - lam[pt] * spw - day_cost
+        per_request = np.zeros(c.n_requests)
         np.maximum.at(per_request, pr, reduced)
-        value = float(lam @ cap + per_request.sum() + bonus)
-        if value < best:
-            best = value
+        value = float(lam @ cap_week + (mu * cap_day).sum() + per_request.sum() + bonus)
+        if value < best - 1e-6 * abs(best if best < np.inf else 1.0):
+            best, stall = value, 0
         else:
-            step *= 0.9
-        # which pair each request would pick at these prices
-        chosen = reduced >= per_request[pr] - 1e-9
-        chosen &= reduced > 0
-        # keep one pair per request
-        first = np.zeros(len(pr), dtype=bool)
+            stall += 1
+            if stall >= 5:
+                alpha, stall = alpha / 2, 0
+        if time.perf_counter() - began > seconds:
+            break
+        # subgradient at the relaxed choice: one best pair per request if it pays
+        chosen = (reduced >= per_request[pr] - 1e-9) & (reduced > 0)
         idx = np.flatnonzero(chosen)
         _, keep = np.unique(pr[idx], return_index=True)
-        first[idx[keep]] = True
-        use = np.zeros(c.n_teachers)
-        np.add.at(use, pt[first], spw[first])
-        grad = cap - use
-        norm = float(grad @ grad)
-        if norm == 0 or time.perf_counter() - began > seconds:
+        idx = idx[keep]
+        use_week = np.zeros(c.n_teachers)
+        np.add.at(use_week, pt[idx], spw[idx])
+        use_day = np.zeros((c.n_teachers, 7))
+        for k in range(7):
+            sel = idx[spw[idx] > k]
+            d = order[sel, k]
+            td = np.where(use_last[sel, d], tdl[sel, d], tdf[sel, d])
+            np.add.at(use_day, (pt[sel], td), 1.0)
+        g_week = cap_week - use_week
+        g_day = cap_day - use_day
+        norm = float(g_week @ g_week + (g_day * g_day).sum())
+        if norm == 0:
             break
-        lam = np.maximum(0.0, lam - step * grad / np.sqrt(norm))
-    return int(np.floor(best + 1e-6))
+        scale = alpha * max(value - target, 1e-3 * value) / norm
+        lam = np.maximum(0.0, lam - scale * g_week)
+        mu = np.maximum(0.0, mu - scale * g_day)
+    return int(np.floor(best * (1 + 1e-9) + 1e-6))
