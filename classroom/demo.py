@@ -1,7 +1,6 @@
 """Realistic demo data: teachers in Aceh and other WIB/WITA provinces, schools in Papua and Maluku."""
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 

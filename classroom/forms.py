@@ -1,7 +1,12 @@
 """Reading HTML form posts into the plain dicts the services validate (the same shape the API takes)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import request
+
+from .extensions import db
+from .validation import ValidationError
 
 LIST_FIELDS = {"subjects", "grades"}
 
@@ -28,3 +33,14 @@ def intervals_from_form(prefix: str) -> list[dict]:
             rows.append(row)
         index += 1
     return rows
+
+
+def save(action: Callable[[], object]) -> dict[str, str]:
+    """Run a form's service call and commit it; on bad input roll back and return each field's message."""
+    try:
+        action()
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        return exc.fields
+    return {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, g
+from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 

@@ -5,12 +5,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
-from ..forms import form_data
+from ..forms import form_data, save
 from ..models import AccountStatus
 from ..reference import ALL_SUBJECTS, PROVINCES, SUBJECTS_BY_LEVEL
 from ..services import accounts
-from ..validation import ValidationError
 from ..security import LOGIN_LIMIT, REGISTER_LIMIT, RESET_LIMIT, limiter
 from .access import public
 
@@ -68,13 +66,8 @@ def register_teacher():
     data, errors = {"subjects": [], "grades": []}, {}
     if request.method == "POST":
         data = form_data()
-        try:
-            accounts.register_teacher(data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        errors = save(lambda: accounts.register_teacher(data))
+        if not errors:
             flash(_("Thank you! A coordinator will check and approve your account."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register_teacher.html", data=data, errors=errors, provinces=PROVINCES,
@@ -88,13 +81,8 @@ def register_school():
     data, errors = {}, {}
     if request.method == "POST":
         data = form_data()
-        try:
-            accounts.register_school(data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        errors = save(lambda: accounts.register_school(data))
+        if not errors:
             flash(_("Thank you! A coordinator will check and approve your account."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register_school.html", data=data, errors=errors, provinces=PROVINCES,
@@ -107,13 +95,8 @@ def register_school():
 def reset_password(token: str):
     errors = {}
     if request.method == "POST":
-        try:
-            accounts.reset_password(token, request.form.get("password", ""))
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        errors = save(lambda: accounts.reset_password(token, request.form.get("password", "")))
+        if not errors:
             flash(_("Your new password is set. Please log in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", errors=errors), (400 if errors else 200)

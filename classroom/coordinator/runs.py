@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import form_data
-from ..models import MatchingRun, RunStatus, SessionRequest
+from ..models import MatchingRun, SessionRequest
 from ..reference import MAP_HEIGHT, MAP_WIDTH, PROVINCES_BY_CODE, map_point
 from ..services import matching, reasons, runs as run_service
 from ..timefmt import DAYS, hhmm_to_minutes, utcnow

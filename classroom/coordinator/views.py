@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 
 from ..auth.access import roles_required
 from ..extensions import db
-from ..forms import form_data
+from ..forms import form_data, save
 from ..models import AccountStatus, MatchingRun, RequestStatus, Role, School, SessionRequest, TeacherProfile, User
 from ..reference import PROVINCES_BY_CODE, WIB, WIT, WITA
 from ..services import accounts
-from ..validation import ValidationError
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 STAFF = (Role.COORDINATOR, Role.ADMIN)
@@ -84,13 +83,9 @@ def new_coordinator():
     data, errors = {"timezone": WIB}, {}
     if request.method == "POST":
         data = form_data()
-        try:
-            accounts.create_staff_account(data, Role(data.get("role", "coordinator")) if data.get("role") in ("coordinator", "admin") else Role.COORDINATOR)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        role = Role.ADMIN if data.get("role") == "admin" else Role.COORDINATOR
+        errors = save(lambda: accounts.create_staff_account(data, role))
+        if not errors:
             flash(_("The account is created."), "success")
             return redirect(url_for("coordinator.users"))
     return render_template("coordinator/new_coordinator.html", data=data, errors=errors,

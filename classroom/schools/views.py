@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..auth.access import current_school, roles_required
 from ..extensions import db
-from ..forms import form_data, intervals_from_form
+from ..forms import form_data, intervals_from_form, save
 from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
 from ..services import ratings as rating_service, reasons, requests as request_service
@@ -93,16 +93,11 @@ def _request_form(session_request: SessionRequest | None):
         data = form_data()
         windows = intervals_from_form("window")
         data["windows"] = windows
-        try:
-            if session_request is None:
-                request_service.create_request(school, data, created_by=current_user_obj())
-            else:
-                request_service.update_request(session_request, data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
+        if session_request is None:
+            errors = save(lambda: request_service.create_request(school, data, created_by=current_user_obj()))
         else:
+            errors = save(lambda: request_service.update_request(session_request, data))
+        if not errors:
             flash(_("The request is saved. It waits for the next matching run."), "success")
             return redirect(url_for("schools.home"))
     subjects = SUBJECTS_BY_LEVEL[school.level]

@@ -58,8 +58,8 @@ def start_replan(coordinator: User, published: MatchingRun, data: dict) -> Match
     """Re-plan a published timetable after changes, keeping every assignment that is still valid."""
     if published.status != RunStatus.PUBLISHED:
         raise Conflict(_("Only a published timetable can be re-planned."))
-    _, _, time_limit = parse_run_parameters({"term_start": published.term_start.isoformat(),
-                                             "term_end": published.term_end.isoformat(), **data})
+    time_limit = parse_run_parameters({**data, "term_start": published.term_start.isoformat(),
+                                       "term_end": published.term_end.isoformat()})[2]
     kept_ids = {a.request_id for a in published.assignments if a.withdrawn_at is None}
     requests = [r for r in db.session.scalars(select(SessionRequest).where(
         SessionRequest.term_start <= published.term_end, SessionRequest.term_end >= published.term_start,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..auth.access import current_teacher, public, roles_required
 from ..extensions import db
-from ..forms import form_data, intervals_from_form
+from ..forms import form_data, intervals_from_form, save
 from ..i18n import day_name
 from ..models import AvailabilityException, LiveSession, LiveStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, PROVINCES_BY_CODE, WIB, WIT, WITA
@@ -56,13 +56,8 @@ def profile():
     if request.method == "POST":
         data = form_data()
         data["certified"] = bool(request.form.get("certified"))
-        try:
-            teacher_service.update_profile(profile, data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        errors = save(lambda: teacher_service.update_profile(profile, data))
+        if not errors:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("teachers.home"))
     return render_template("teachers/profile.html", data=data, errors=errors, provinces=PROVINCES,
@@ -77,13 +72,8 @@ def availability():
     rows = teacher_service.availability_json(profile)
     if request.method == "POST":
         rows = intervals_from_form("slot")
-        try:
-            teacher_service.set_availability(profile, rows)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
+        errors = save(lambda: teacher_service.set_availability(profile, rows))
+        if not errors:
             flash(_("Your availability is saved."), "success")
             return redirect(url_for("teachers.availability"))
     return render_template("teachers/availability.html", profile=profile, rows=rows, errors=errors, days=DAYS,

@@ -261,3 +261,11 @@ def test_runs_go_through_an_rq_queue_when_redis_is_configured(app, client, auth,
     with app.app_context():
         run = runs.wait_for(run_id, timeout=10)
         assert run.status == RunStatus.FINISHED and run.requests_served == 1
+
+
+def test_only_a_published_timetable_can_be_replanned(app, client, auth, programme):
+    run_id = run_inline(app, programme["coordinator_id"])
+    auth.login(programme["coordinator"])
+    response = client.post(f"/api/coordinator/runs/{run_id}/replan?lang=en", json={"time_limit": 5})
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "Only a published timetable can be re-planned."
