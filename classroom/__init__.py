@@ -43,12 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import access
     access.init_login(app, login_manager)
 
+    from .sockets.queue import client_manager
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
         manage_session=False,
+        **client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
     )
 
     from . import errors, security

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -105,7 +105,14 @@ def chat_order(live_session_id: int):
             lock = _redis.lock(f"kelas:chat-order:{live_session_id}", timeout=10, blocking_timeout=10)
         else:
             lock = nullcontext()
-        with lock:
+        held = ExitStack()
+        try:
+            held.enter_context(lock)
+        except Exception as exc:  # the queue's Redis is down or restarting: nothing is stored, and the sender hears so
+            current_app.logger.warning("chat order lock unavailable: %s", exc)
+            raise RoomError(503, "unavailable", _("Chat is briefly unavailable. Your message was not sent; "
+                                                  "please try again in a moment."))
+        with held:
             yield
 
 

@@ -86,6 +86,7 @@
     socket.on("presence", onPresence);
     socket.on("room", onRoom);
     socket.on("chat", addMessage);
+    socket.on("resync", function () { socket.emit("sync", {after: lastId}); });  // the server's queue was away
     socket.on("history", function (body) {
       body.messages.forEach(addMessage);
       if (body.messages.length >= 1000) socket.emit("sync", {after: lastId});

@@ -1,0 +1,44 @@
+"""The Redis message queue between server processes, with one addition: Redis pub/sub keeps nothing for a
+subscriber that was away, so after this process lost its subscription and got it back it asks its own clients to
+`sync` (event `resync`), and chat stored meanwhile reaches them after all."""
+from __future__ import annotations
+
+import time
+
+import socketio
+
+NAMESPACE = "/room"
+
+
+class ResyncingRedisManager(socketio.RedisManager):
+    def _redis_listen_with_retries(self):  # python-socketio's loop, plus the resync after a loss
+        retry_sleep = 1
+        subscribed = False
+        lost = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    retry_sleep = 1
+                    if lost:
+                        lost = False
+                        self._get_logger().warning("message queue subscription is back; clients resync")
+                        # To this process's clients only: the other processes did not lose anything.
+                        self.emit("resync", {}, namespace=NAMESPACE, ignore_queue=True)
+                yield from self.pubsub.listen()
+            except Exception as exc:  # noqa: BLE001 - as the library does: log, wait, try again
+                self._get_logger().error(f"Cannot receive from redis... retrying in {retry_sleep} secs",
+                                         extra={"redis_exception": str(exc)})
+                subscribed = False
+                lost = True
+                time.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, 8)  # the library waits up to 60 s; a class cannot
+
+
+def client_manager(url: str | None) -> dict:
+    """Keyword arguments for `socketio.init_app`: the resyncing manager for a Redis queue, else the default."""
+    if url and url.startswith(("redis://", "rediss://")):
+        return {"client_manager": ResyncingRedisManager(url, channel="flask-socketio")}
+    return {}
