@@ -157,6 +157,12 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started)
                                  target=best_score)
     if bound is not None:
         report({"bound": bound})
+    global_bound = bound
+    if pinned and global_bound is None:
+        every = [r for r in range(c.n_requests) if len(c.pairs[r])]
+        if sum(len(c.pairs[r]) for r in every) <= FULL_MODEL_PAIRS:
+            global_bound = lp_bound(c, SubProblem(every, TeacherState(c)),
+                                    time_limit=min(10.0, 0.15 * time_limit))
     status = "FEASIBLE"
     pinned_schools = {int(c.r_school[r]) for r in pinned}
     fixed_objective = score_of(c, pinned) if pinned else 0
@@ -202,12 +208,20 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started)
 
     best = _fill(c, best, set(pinned))
     best_score = score_of(c, best)
+    if pinned:
+        # The bound so far holds with the kept assignments fixed; `bound` must hold for the
+        # instance itself, so relax the kept ones again (the LP when small, else the greedy-free
+        # Lagrangian bound, which never looked at them).
+        stats["bound_with_kept_fixed"] = bound
+        bound = global_bound
+        if stats["bound_with_kept_fixed"] is not None and status == "OPTIMAL" \
+                and stats["bound_with_kept_fixed"] <= best_score:
+            stats["optimal_with_kept_fixed"] = True
+        status = "FEASIBLE"
     if bound is None:
         bound = _trivial_bound(c)
-    if bound is not None and bound <= best_score:
+    if bound <= best_score:
         bound, status = best_score, "OPTIMAL"
-    if pinned:
-        stats["bound_scope"] = "with the kept previous assignments fixed"
     state = _state_of(c, best)
     solution = build_solution(c, best, state, solver="kelas-nusantara-cpsat", status=status,
                               bound=bound, seconds=time.perf_counter() - started)
