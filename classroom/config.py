@@ -54,6 +54,9 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),
         "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
         "ROOM_ICE_SERVERS": _json_list("ROOM_ICE_SERVERS"),
+        # The largest request body: a slide PDF (services/slides.py PDF_MAX_BYTES, 20 MB) and its form; anything
+        # bigger is refused with 413 before it is read, however the body is sent.
+        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         # Only a load benchmark turns this off: its thousand "students" all come from 127.0.0.1.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no"),
     }

@@ -19,6 +19,9 @@ PAGES_MAX = 80
 PAGE_WIDTH = 960  # pixels: readable on a projector, about 20-60 KB a page as WebP
 WEBP_QUALITY = 55
 RENDER_SECONDS = 120
+PAGE_TALL_MAX = 5  # height / width: a page rendered 960 px wide is at most 4800 px tall (a taller one is a memory bomb)
+RENDER_MEMORY_BYTES = 1536 * 1024 * 1024  # the child's address space: a crafted PDF fails there, not in the machine
+TOO_MANY_PAGES, PAGE_TOO_TALL = 3, 4  # the child's exit codes for refusals it can name
 
 
 @dataclass
@@ -45,6 +48,10 @@ def render_pdf(pdf: bytes) -> list[RenderedPage]:
                                   cwd=str(Path(__file__).resolve().parents[2]))
         except subprocess.TimeoutExpired:
             raise bad("file", _("This PDF took too long to prepare. Try a smaller file."))
+        if done.returncode == TOO_MANY_PAGES:
+            raise bad("file", _("A PDF of at most %(n)d pages, please.", n=PAGES_MAX))
+        if done.returncode == PAGE_TOO_TALL:
+            raise bad("file", _("A page of this PDF is too long and narrow to show as a slide."))
         if done.returncode != 0:
             raise bad("file", _("This PDF could not be read."))
         listing = json.loads(done.stdout)
@@ -72,9 +79,13 @@ def _render_to_folder(source: str, folder: str) -> None:
     document = pdfium.PdfDocument(source)
     listing = []
     try:
-        for index in range(min(len(document), PAGES_MAX)):
+        if len(document) > PAGES_MAX:
+            sys.exit(TOO_MANY_PAGES)
+        for index in range(len(document)):
             page = document[index]
-            width_points = page.get_width() or 1
+            width_points, height_points = page.get_size()
+            if width_points <= 0 or height_points <= 0 or height_points / width_points > PAGE_TALL_MAX:
+                sys.exit(PAGE_TOO_TALL)
             bitmap = page.render(scale=PAGE_WIDTH / width_points)
             image = bitmap.to_pil().convert("RGB")
             name = f"page-{index + 1}.webp"
@@ -87,6 +98,9 @@ def _render_to_folder(source: str, folder: str) -> None:
 
 
 if __name__ == "__main__":  # the child process of render_pdf
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_BYTES, RENDER_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (RENDER_SECONDS, RENDER_SECONDS))
     try:
         _render_to_folder(sys.argv[1], sys.argv[2])
     except Exception as exc:  # noqa: BLE001 - any failure means "not a readable PDF" to the parent

@@ -316,7 +316,7 @@
     e.preventDefault();
     var data = new FormData(this);
     $("uploadnote").textContent = say("uploading");
-    fetch(page.upload_url, {method: "POST", body: data, headers: {"X-CSRFToken": page.csrf || ""}})
+    fetch(page.upload_url, {method: "POST", body: data, headers: {"X-CSRFToken": page.csrf || "", "Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (body) { $("uploadnote").textContent = body.message || ""; })
       .catch(function () { $("uploadnote").textContent = say("error"); });
