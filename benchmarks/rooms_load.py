@@ -185,6 +185,19 @@ def server_cpu_seconds(servers) -> float:
     return total
 
 
+def database_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on the machine (others' tests included: a rough figure)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+    return total
+
+
 def join_tokens(urls: list[str], codes: list[str], clients: int) -> list[dict]:
     def join(index: int) -> dict:
         room = index % len(codes)
@@ -285,6 +298,7 @@ def main() -> None:
         end = chat_start + args.duration + 5.0
         plan = {"start": start, "end": end, "transport": args.transport}
         cpu_before = server_cpu_seconds(servers)
+        database_before = database_cpu_seconds()
         queue = multiprocessing.Queue()
         workers = []
         for k in range(args.client_processes):
@@ -296,6 +310,7 @@ def main() -> None:
         for process in workers:
             process.join(timeout=30)
         cpu = server_cpu_seconds(servers) - cpu_before
+        database_cpu = database_cpu_seconds() - database_before
     finally:
         stop_servers(servers)
 
@@ -327,7 +342,7 @@ def main() -> None:
         "messages_sent": len(sent), "deliveries_expected": expected, "deliveries": len(receipts), "lost": lost,
         "refused": refused, "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
         "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies), 1) if latencies else None,
-        "server_cpu_seconds": round(cpu, 1),
+        "server_cpu_seconds": round(cpu, 1), "database_cpu_seconds": round(database_cpu, 1),
     }
     print(f"{args.clients} clients in {args.rooms} room(s), {args.processes} {args.server} process(es), "
           f"presence every {args.presence_seconds}s, arrival over {args.arrival}s, {args.transport}")
@@ -339,7 +354,7 @@ def main() -> None:
     print(f"  chat: {len(sent)} messages, {len(receipts)}/{expected} deliveries, lost {lost}, refused {refused}")
     print(f"  fan-out latency ms: p50 {figures['p50_ms']}  p95 {figures['p95_ms']}  p99 {figures['p99_ms']}  "
           f"max {figures['max_ms']}")
-    print(f"  server CPU {cpu:.1f} s; mean latency {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms")
+    print(f"  server CPU {cpu:.1f} s, PostgreSQL CPU {database_cpu:.1f} s; mean latency {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms")
     if args.json:
         print(json.dumps(figures))
 

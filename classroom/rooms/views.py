@@ -185,7 +185,8 @@ def upload_slides(live_session_id: int):
         db.session.commit()
     except RoomError as exc:
         return room_error_response(exc)
-    from ..sockets.rooms import NAMESPACE, slide_state
+    from ..sockets.rooms import NAMESPACE, slide_state, snapshots
+    snapshots().changed(live.id)  # joiners from now on see the new deck
     state = slide_state(live.id)
     socketio.emit("slide", state, to=room_service.room_name(live.id), namespace=NAMESPACE)
     return state, 201

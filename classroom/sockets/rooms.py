@@ -6,7 +6,8 @@ import json
 import os
 import threading
 import time
-from collections import defaultdict
+import uuid
+from collections import defaultdict, namedtuple
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import wraps
@@ -17,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy import func, select
 
 from ..extensions import db, socketio
-from ..models import ChatMessage, LiveSession, LiveStatus, Participant
+from ..models import ChatMessage, LiveSession, LiveStatus, Participant, Poll
 from ..services import rooms as room_service
 from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
 from ..timefmt import utcnow
@@ -91,6 +92,18 @@ def send_error(exc: RoomError) -> None:
     emit("error", exc.as_json())  # inside a handler `emit` answers the sender alone
 
 
+def shared_redis():
+    """The Redis every process shares when a message queue joins several processes; None for one process."""
+    global _redis
+    queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+    if not queue.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    if _redis is None:
+        import redis
+        _redis = redis.Redis.from_url(queue)
+    return _redis
+
+
 @contextmanager
 def chat_order(live_session_id: int):
     """Store-then-send under one lock per room, so members receive ids in increasing order. With several
@@ -116,8 +129,9 @@ def chat_order(live_session_id: int):
             yield
 
 
-def room_event(roles=None, limit: str = "default"):
-    """Every room event: known connection, role, flood limit, one commit, `error` to the sender on refusal."""
+def room_event(roles=None, limit: str = "default", changes_room: bool = True):
+    """Every room event: known connection, role, flood limit, one commit, `error` to the sender on refusal.
+    An event that may change what a joiner is shown (`changes_room`) drops the room's snapshot."""
     def decorator(handler):
         @wraps(handler)
         def wrapped(self, *args):
@@ -133,6 +147,8 @@ def room_event(roles=None, limit: str = "default"):
                     raise RoomError(400, "validation", _("Send one JSON object with the event."))
                 handler(self, connection, args[0] if args else None)
                 db.session.commit()
+                if changes_room:
+                    snapshots().changed(connection.live_session_id)
             except RoomError as exc:
                 db.session.rollback()
                 send_error(exc)
@@ -156,6 +172,9 @@ def participant(connection: Connection) -> Participant:
     return db.session.get(Participant, connection.participant_id)
 
 
+MemberRow = namedtuple("MemberRow", "id name role headcount")
+
+
 class PresenceFanout:
     """Coalesces presence (and live poll results) per room: a class arriving at the bell would otherwise make
     the server send the whole member list once per arrival to every member, which is quadratic work that
@@ -166,6 +185,7 @@ class PresenceFanout:
         self.app = app
         self.rooms: set[int] = set()
         self.polls: set[tuple[int, int]] = set()
+        self.last_rows: dict[int, list] = {}  # each room's members as last sent
         self.started = False
         self.lock = threading.Lock()
 
@@ -213,8 +233,20 @@ class PresenceFanout:
             except Exception:  # keep fanning out for the other rooms
                 self.app.logger.exception("presence fan-out failed")
 
+    def rows_with(self, live_session_id: int, member: Participant) -> list:
+        """The room's members for a joiner's `state`: while presence is coalesced, the list last sent plus the
+        joiner (the next fan-out, within one interval, brings the exact list), so a class arriving together
+        does not read the whole room once per student."""
+        rows = self.last_rows.get(live_session_id) if self.interval > 0 else None
+        if rows is None:
+            return room_service.member_rows(live_session_id)
+        if any(row.id == member.id for row in rows):
+            return rows
+        return rows + [MemberRow(member.id, member.name, member.role, member.headcount)]
+
     def send_presence(self, live_session_id: int) -> None:
         rows = room_service.member_rows(live_session_id)
+        self.last_rows[live_session_id] = rows
         live = db.session.get(LiveSession, live_session_id)
         socketio.emit("presence", {"members": room_service.members(live_session_id, rows)},
                       to=room_name(live_session_id), namespace=NAMESPACE)
@@ -252,23 +284,108 @@ def fanout() -> PresenceFanout:
     return current_app.extensions["room_fanout"]
 
 
-def state_json(live: LiveSession, member: Participant, rows: list | None = None) -> dict:
+@dataclass
+class RoomSnapshot:
+    """What every joiner of a room is shown alike, loaded once and shared by a class arriving together."""
+    version: object
+    expires: float
+    hands: list
+    floor: dict
+    slides: dict
+    poll_id: int | None
+    board: list
+    last_message_id: int
+
+
+class RoomSnapshots:
+    """A class arriving at the bell would load the same hands, floor, slides, poll and board once per student
+    (seven queries each, most of a connect's cost). Each process keeps one snapshot per room, tagged with the
+    room's version: every event that changes the room gives it a new version (in Redis when several processes
+    share a message queue, so a change on one process is seen by all), and a snapshot is used only while its
+    version is current, and at most `SECONDS` old as a safety net."""
+
+    SECONDS = 5.0
+
+    def __init__(self):
+        self.snapshots: dict[int, RoomSnapshot] = {}
+        self.local_versions: defaultdict[int, int] = defaultdict(int)
+
+    @staticmethod
+    def _key(live_session_id: int) -> str:
+        return f"kelas:room-version:{live_session_id}"
+
+    def version(self, live_session_id: int):
+        """The room's current version; None when it cannot be known (Redis unreachable): then no snapshot."""
+        shared = shared_redis()
+        if shared is None:
+            return self.local_versions[live_session_id]
+        try:
+            version = shared.get(self._key(live_session_id))
+            if version is None:  # not changed since Redis started: a fresh random version, never a reused one
+                shared.set(self._key(live_session_id), uuid.uuid4().hex, nx=True, ex=86400)
+                version = shared.get(self._key(live_session_id))
+            return version
+        except Exception:  # noqa: BLE001 - the room still works, from the database
+            current_app.logger.warning("room version unavailable", exc_info=True)
+            return None
+
+    def changed(self, live_session_id: int) -> None:
+        self.snapshots.pop(live_session_id, None)
+        self.local_versions[live_session_id] += 1
+        shared = shared_redis()
+        if shared is not None:
+            try:
+                shared.set(self._key(live_session_id), uuid.uuid4().hex, ex=86400)
+            except Exception:  # noqa: BLE001 - other processes' snapshots still expire after SECONDS
+                current_app.logger.warning("room version not published", exc_info=True)
+
+    def chat_sent(self, live_session_id: int, message_id: int) -> None:
+        snapshot = self.snapshots.get(live_session_id)
+        if snapshot is not None and message_id > snapshot.last_message_id:
+            snapshot.last_message_id = message_id
+
+    def get(self, live_session_id: int) -> RoomSnapshot:
+        version = self.version(live_session_id)
+        snapshot = self.snapshots.get(live_session_id)
+        if version is not None and snapshot is not None and snapshot.version == version \
+                and snapshot.expires > time.monotonic():
+            return snapshot
+        # Tagged with the version read before loading: a change committed meanwhile makes it stale at once.
+        poll = room_service.current_poll(live_session_id)
+        snapshot = RoomSnapshot(
+            version=version, expires=time.monotonic() + self.SECONDS,
+            hands=room_service.hands(live_session_id), floor=room_service.floor_json(live_session_id),
+            slides=slide_state(live_session_id), poll_id=poll.id if poll else None,
+            board=room_service.board(live_session_id),
+            last_message_id=db.session.scalar(select(func.max(ChatMessage.id))
+                                              .where(ChatMessage.live_session_id == live_session_id)) or 0)
+        if version is not None:
+            self.snapshots[live_session_id] = snapshot
+        return snapshot
+
+
+def snapshots() -> RoomSnapshots:
+    return current_app.extensions["room_snapshots"]
+
+
+def state_json(live: LiveSession, member: Participant, rows: list | None = None,
+               snapshot: RoomSnapshot | None = None) -> dict:
     """Everything a client needs to draw the room after a (re)connect, chat aside (that comes by `sync`)."""
-    poll = room_service.current_poll(live.id)
+    snapshot = snapshot or snapshots().get(live.id)
+    poll = db.session.get(Poll, snapshot.poll_id) if snapshot.poll_id else None
     state = {
         "you": {"id": member.id, "name": member.name, "role": member.role, "hand": member.hand_raised_at is not None,
                 "floor": member.has_floor, "headcount": member.headcount},
         "session": room_service.session_json(live),
         "room": room_service.room_json(live, rows),
-        "hands": room_service.hands(live.id),
-        "floor": room_service.floor_json(live.id),
-        "slides": slide_state(live.id),
+        "hands": snapshot.hands,
+        "floor": snapshot.floor,
+        "slides": snapshot.slides,
         "poll": room_service.poll_json(poll, member) if poll else None,
-        "last_message_id": db.session.scalar(select(func.max(ChatMessage.id))
-                                             .where(ChatMessage.live_session_id == live.id)) or 0,
+        "last_message_id": snapshot.last_message_id,
     }
     if poll and (poll.correct_option is None or poll.closed_at is not None or member.role in MODERATORS):
-        state["poll_results"] = room_service.poll_results(poll)
+        state["poll_results"] = room_service.poll_results(poll)  # answers come in all the time: never cached
     return state
 
 
@@ -304,9 +421,10 @@ class RoomNamespace(Namespace):
             interval = room_service.open_interval(member, request.sid)
             # Read the room in the same transaction (it sees this connection) and commit once, last, so
             # nothing is loaded twice: a class arriving at the bell makes this the hottest path.
-            rows = room_service.member_rows(live.id)
-            state = state_json(live, member, rows)
-            strokes = room_service.board(live.id)
+            rows = fanout().rows_with(live.id, member)
+            snapshot = snapshots().get(live.id)
+            state = state_json(live, member, rows, snapshot)
+            strokes = snapshot.board
             connection = Connection(member.id, live.id, member.role, member.name, interval.id)
             db.session.commit()
         except RoomError as exc:
@@ -338,15 +456,16 @@ class RoomNamespace(Namespace):
 
     # --- the spec's contract ---------------------------------------------------------------------
 
-    @room_event(limit="chat")
+    @room_event(limit="chat", changes_room=False)
     def on_chat(self, connection: Connection, data):
         live = live_session(connection)
         with chat_order(live.id):
             message = room_service.store_chat(connection, live, data)
             db.session.commit()  # stored before it is sent on
             emit("chat", room_service.message_json(message), to=room_name(live.id))
+        snapshots().chat_sent(live.id, message.id)
 
-    @room_event(limit="sync")
+    @room_event(limit="sync", changes_room=False)
     def on_sync(self, connection: Connection, data):
         emit("history", {"messages": room_service.history(connection.live_session_id, data)})
 
@@ -472,7 +591,7 @@ class RoomNamespace(Namespace):
 
     # --- WebRTC signalling: each message goes to its one peer --------------------------------------
 
-    @room_event(limit="signal")
+    @room_event(limit="signal", changes_room=False)
     def on_signal(self, connection: Connection, data):
         if not isinstance(data, dict) or set(data) - {"to", "kind", "data"}:
             raise room_service.bad("to", _("Send a signal as {\"to\", \"kind\", \"data\"}."))
@@ -504,4 +623,5 @@ def register(app: Flask) -> None:
     # 0.25 s: a class arriving at the bell settles in one or two fan-outs; see docs/rooms.md for the measurements.
     app.config.setdefault("ROOM_PRESENCE_SECONDS", float(os.environ.get("ROOM_PRESENCE_SECONDS", "0.25")))
     app.extensions["room_fanout"] = PresenceFanout(app)
+    app.extensions["room_snapshots"] = RoomSnapshots()
     socketio.on_namespace(RoomNamespace(NAMESPACE))
