@@ -57,6 +57,8 @@ def from_environment(instance_path: Path) -> dict:
         # The largest request body: a slide PDF (services/slides.py PDF_MAX_BYTES, 20 MB) and its form; anything
         # bigger is refused with 413 before it is read, however the body is sent.
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
+        # How many proxies (nginx) stand in front and set X-Forwarded-For; 0 when clients connect directly.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         # Only a load benchmark turns this off: its thousand "students" all come from 127.0.0.1.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no"),
     }

@@ -35,6 +35,12 @@ def storage_uri(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx every request comes from 127.0.0.1: without the forwarded address, every per-address
+        # limit would be one limit for the whole country.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app))
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a Redis hiccup must not lock everyone out
     limiter.init_app(app)

@@ -1,6 +1,8 @@
 """Doors into a room that someone might force: a removed participant's old token, and guessing join codes."""
 from __future__ import annotations
 
+from classroom import create_app
+from classroom.extensions import db
 from classroom.services import join_codes
 
 from .conftest import events
@@ -32,6 +34,29 @@ def test_the_21st_join_attempt_in_a_minute_from_one_address_gets_429_in_indonesi
     other = client.post("/api/rooms/join", json={"code": room.code, "name": "Yohana"},
                         environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 200  # another school's address is not punished
+
+
+def test_a_whole_class_behind_one_address_joins_with_the_right_code(room_app, room):
+    client = room_app.test_client()
+    codes = [client.post("/api/rooms/join", json={"code": room.code, "name": f"Siswa {n}"}).status_code
+             for n in range(35)]
+    assert codes == [200] * 35  # only wrong codes count towards the limit
+
+
+def test_behind_a_proxy_the_limit_is_per_forwarded_address(app):
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PROXY_COUNT": 1,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = proxied.test_client()
+
+    def guess(address: str) -> int:
+        return client.post("/api/rooms/join", json={"code": "ZZZZ-ZZZZ", "name": "Penebak"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [guess("36.80.1.1") for _ in range(20)] == [404] * 20
+    assert guess("36.80.1.1") == 429
+    assert guess("114.5.9.9") == 404  # nginx's own address (127.0.0.1) is not what is counted
+    with proxied.app_context():
+        db.engine.dispose()
 
 
 def test_join_codes_carry_the_entropy_the_docs_state():
