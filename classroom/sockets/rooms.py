@@ -600,7 +600,11 @@ class RoomNamespace(Namespace):
             raise room_service.bad("to", _("Name the peer by participant id."))
         if kind not in SIGNAL_KINDS:
             raise room_service.bad("kind", _("Unknown signal kind."))
-        if len(json.dumps(data.get("data"))) > SIGNAL_MAX_CHARS:
+        try:  # opaque to the server, but it must be JSON a browser can read: no bytes, no NaN
+            size = len(json.dumps(data.get("data"), allow_nan=False))
+        except (TypeError, ValueError, RecursionError):
+            raise room_service.bad("data", _("A signal's data must be plain JSON."))
+        if size > SIGNAL_MAX_CHARS:
             raise room_service.bad("data", _("This signal is too large."))
         target = _participant_cache.get(target_id)
         if target is None:

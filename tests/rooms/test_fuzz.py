@@ -201,3 +201,21 @@ def test_malformed_packets_do_not_break_the_connection(cast):
                 assert received(member) == {}, (raw[:40], name)
     student.get_received("/room")
     assert_room_goes_on(cast)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(room_socket.SIGNAL_KINDS - {"offer"})), data=junk)
+def test_a_signals_opaque_data_reaches_its_one_peer_or_is_refused(no_flood_limit, cast, kind, data):
+    """`data` is the browsers' business (SDP, ICE): whatever it holds goes to the one peer or back as an error."""
+    teacher_id = next(c.participant_id for c in room_socket.connections.values() if c.role == "teacher")
+    drain(cast)
+    cast["student"].emit("signal", {"to": teacher_id, "kind": kind, "data": data}, namespace="/room")
+    answer, to_teacher = received(cast["student"]), received(cast["teacher"])
+    if answer:
+        assert set(answer) == {"error"} and answer["error"][0]["error"] != "server_error", answer
+        assert to_teacher == {}
+    else:
+        assert set(to_teacher) == {"signal"} and len(to_teacher["signal"]) == 1
+    for name in ("host", "class_device", "watcher"):
+        assert received(cast[name]) == {}, name
+
