@@ -76,22 +76,18 @@ def test_ten_thousand_pages_in_a_small_file_are_refused_quickly(upload):
     assert_refused(upload(many_pages_pdf(10_000)), str(slides.PAGES_MAX))
 
 
-@pytest.mark.parametrize("content, name", [
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "bab-1.pdf"),  # the name says PDF, the content does not
-    (b"<html><script>alert(1)</script></html>", "bab-1.pdf"),
-    (b"PK\x03\x04" + b"\x00" * 64, "slides.pptx"),
-])
-def test_the_type_is_checked_by_content_not_by_name(upload, content, name):
-    assert_refused(upload(content, name), "PDF")
+def test_the_type_is_checked_by_content_not_by_name(upload):
+    for content, name in [(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "bab-1.pdf"),  # the name says PDF, the content not
+                          (b"<html><script>alert(1)</script></html>", "bab-1.pdf"),
+                          (b"PK\x03\x04" + b"\x00" * 64, "slides.pptx")]:
+        assert_refused(upload(content, name), "PDF")
 
 
-@pytest.mark.parametrize("content", [
-    b"%PDF-1.7\n" + b"\x00garbage\xff" * 500,
-    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
-    make_pdf(3)[:400],  # cut off in the middle of an upload
-])
-def test_a_malformed_pdf_is_refused(upload, content):
-    assert_refused(upload(content), "PDF")
+def test_a_malformed_pdf_is_refused(upload):
+    for content in [b"%PDF-1.7\n" + b"\x00garbage\xff" * 500,
+                    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+                    make_pdf(3)[:400]]:  # cut off in the middle of an upload
+        assert_refused(upload(content), "PDF")
 
 
 def test_a_page_built_to_render_into_gigabytes_is_refused(upload):
