@@ -1,9 +1,8 @@
 """Hand-made cases for each rule of the spec, checked by the validator and kept by the solver."""
-import pytest
 
 from scheduler import Assignment, Session, Solution, Unassigned, load_instance, solve, validate
 
-from scheduler_builders import instance, request, school, teacher
+from scheduler_builders import instance, request, teacher
 
 
 def solution(assignments, unassigned=()):

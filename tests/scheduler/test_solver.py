@@ -3,7 +3,7 @@ import json
 import threading
 import time
 
-from scheduler import Solution, greedy, load_instance, solve, validate
+from scheduler import greedy, load_instance, solve, validate
 from scheduler.__main__ import main as cli
 
 from scheduler_builders import instance, request, school, teacher
