@@ -201,7 +201,9 @@ def database_cpu_seconds() -> float:
 def join_tokens(urls: list[str], codes: list[str], clients: int) -> list[dict]:
     def join(index: int) -> dict:
         room = index % len(codes)
-        url = urls[room % len(urls)]  # a sticky proxy keeps a client on one process; here, by room
+        # A sticky proxy (ip_hash) keeps each client on one process; a class's students come from many
+        # addresses, so one room's members are spread over the processes.
+        url = urls[index % len(urls)]
         body = json.dumps({"code": codes[room], "name": f"Siswa {index}"}).encode()
         request = urllib.request.Request(url + "/api/rooms/join", data=body,
                                          headers={"Content-Type": "application/json"})

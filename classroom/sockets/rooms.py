@@ -18,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy import func, select
 
 from ..extensions import db, socketio
-from ..models import ChatMessage, LiveSession, LiveStatus, Participant, Poll
+from ..models import AttendanceInterval, ChatMessage, LiveSession, LiveStatus, Participant, Poll
 from ..services import rooms as room_service
 from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
 from ..timefmt import utcnow
@@ -66,7 +66,7 @@ class Connection:
     live_session_id: int
     role: str
     name: str
-    interval_id: int
+    interval_id: int | None  # None while its AttendanceInterval waits for the next batch (PresenceFanout)
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
     # Read by services that take an author: the same attributes a Participant has.
@@ -175,6 +175,14 @@ def participant(connection: Connection) -> Participant:
 MemberRow = namedtuple("MemberRow", "id name role headcount")
 
 
+@dataclass
+class PendingInterval:
+    """A connection's attendance before it is written: with the next fan-out, in one insert for many."""
+    participant_id: int
+    joined_at: object
+    left_at: object = None
+
+
 class PresenceFanout:
     """Coalesces presence (and live poll results) per room: a class arriving at the bell would otherwise make
     the server send the whole member list once per arrival to every member, which is quadratic work that
@@ -186,6 +194,9 @@ class PresenceFanout:
         self.rooms: set[int] = set()
         self.polls: set[tuple[int, int]] = set()
         self.last_rows: dict[int, list] = {}  # each room's members as last sent
+        # Attendance of new connections, written in one batch before each fan-out (presence reads it).
+        self.pending: dict[str, PendingInterval] = {}
+        self.writing: dict[str, PendingInterval] = {}
         self.started = False
         self.lock = threading.Lock()
 
@@ -222,6 +233,7 @@ class PresenceFanout:
             polls, self.polls = self.polls, set()
             try:
                 with self.app.app_context():
+                    self.write_attendance()
                     for live_session_id in rooms:
                         self.send_presence(live_session_id)
                     for live_session_id, poll_id in polls:
@@ -233,13 +245,54 @@ class PresenceFanout:
             except Exception:  # keep fanning out for the other rooms
                 self.app.logger.exception("presence fan-out failed")
 
+    def arrived(self, sid: str, participant_id: int) -> None:
+        with self.lock:
+            self.pending[sid] = PendingInterval(participant_id, utcnow())
+
+    def left(self, sid: str, participant_id: int) -> None:
+        """A connection whose interval may not be written yet: mark it, or close the written row."""
+        with self.lock:
+            waiting = self.pending.get(sid) or self.writing.get(sid)
+            if waiting is not None:
+                waiting.left_at = utcnow()
+                return
+        room_service.close_connection_interval(participant_id, sid)
+        db.session.commit()
+
+    def write_attendance(self) -> None:
+        """One insert and one commit for every connection since the last fan-out, instead of one each."""
+        with self.lock:
+            batch, self.pending = self.pending, {}
+            self.writing = batch
+        if not batch:
+            return
+        written_left = {sid: interval.left_at for sid, interval in batch.items()}
+        try:
+            db.session.add_all([AttendanceInterval(participant_id=i.participant_id, joined_at=i.joined_at,
+                                                   left_at=written_left[sid], connection_id=sid)
+                                for sid, i in batch.items()])
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            with self.lock:  # try again with the next fan-out
+                self.pending.update(batch)
+                self.writing = {}
+            raise
+        with self.lock:
+            self.writing = {}
+        # Connections that left while their rows were being written.
+        for sid, interval in batch.items():
+            if written_left[sid] is None and interval.left_at is not None:
+                room_service.close_connection_interval(interval.participant_id, sid, interval.left_at)
+        db.session.commit()
+
     def rows_with(self, live_session_id: int, member: Participant) -> list:
         """The room's members for a joiner's `state`: while presence is coalesced, the list last sent plus the
         joiner (the next fan-out, within one interval, brings the exact list), so a class arriving together
         does not read the whole room once per student."""
         rows = self.last_rows.get(live_session_id) if self.interval > 0 else None
         if rows is None:
-            return room_service.member_rows(live_session_id)
+            rows = room_service.member_rows(live_session_id)
         if any(row.id == member.id for row in rows):
             return rows
         return rows + [MemberRow(member.id, member.name, member.role, member.headcount)]
@@ -416,22 +469,24 @@ class RoomNamespace(Namespace):
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             claims = room_service.read_token(token)
-            member = room_service.participant_for_token(claims)
-            live = member.live_session
-            interval = room_service.open_interval(member, request.sid)
+            member, live = room_service.arrival_for_token(claims)
+            # While presence is coalesced, attendance is written in batches with it; otherwise (tests) at once.
+            interval_id = None if fanout().interval > 0 else room_service.open_interval(member, request.sid).id
             # Read the room in the same transaction (it sees this connection) and commit once, last, so
             # nothing is loaded twice: a class arriving at the bell makes this the hottest path.
             rows = fanout().rows_with(live.id, member)
             snapshot = snapshots().get(live.id)
             state = state_json(live, member, rows, snapshot)
             strokes = snapshot.board
-            connection = Connection(member.id, live.id, member.role, member.name, interval.id)
+            connection = Connection(member.id, live.id, member.role, member.name, interval_id)
             db.session.commit()
         except RoomError as exc:
             db.session.rollback()
             raise ConnectionRefusedError(exc.as_json())
         _participant_cache[connection.participant_id] = (connection.live_session_id, connection.role)
         connections[request.sid] = connection
+        if interval_id is None:
+            fanout().arrived(request.sid, connection.participant_id)
         join_room(room_name(connection.live_session_id))
         join_room(participant_room(connection.participant_id))
         if connection.role in MODERATORS:
@@ -447,8 +502,11 @@ class RoomNamespace(Namespace):
         if connection is None:
             return
         try:
-            room_service.close_interval(connection.interval_id)
-            db.session.commit()
+            if connection.interval_id is None:
+                fanout().left(request.sid, connection.participant_id)
+            else:
+                room_service.close_interval(connection.interval_id)
+                db.session.commit()
         except Exception:
             db.session.rollback()
             current_app.logger.exception("closing attendance failed")
@@ -522,6 +580,8 @@ class RoomNamespace(Namespace):
         live = live_session(connection)
         target, sids = room_service.remove_participant(live, participant(connection), data)
         db.session.commit()
+        # and this process's connections whose attendance is not written yet
+        sids = set(sids) | {sid for sid, c in list(connections.items()) if c.participant_id == target.id}
         emit("removed", {"message": _("The teacher has removed you from this room.")},
              to=participant_room(target.id))
         for sid in sids:
@@ -535,6 +595,7 @@ class RoomNamespace(Namespace):
         live = live_session(connection)
         sids = room_service.end_session(live)
         db.session.commit()
+        sids = set(sids) | {sid for sid, c in list(connections.items()) if c.live_session_id == live.id}
         emit("ended", {"reason": "ended"}, to=room_name(live.id))
         for sid in sids:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
