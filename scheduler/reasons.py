@@ -47,6 +47,11 @@ def explain(c: Compiled, ri: int, assigned: dict[int, tuple[int, list[int]]],
     zone = ZONE_NAMES.get(school.timezone, school.timezone)
     what = f"{request.subject} grade {request.grade}"
     rid = request.id
+    if len(c.r_ticks[ri]) == 0:
+        longest = max((w.end - w.start for w in request.windows), default=0)
+        return Unassigned(rid, f"The request's windows (longest {longest} min) cannot hold a "
+                               f"{request.duration_minutes}-minute session.", "windows_too_short",
+                          {"duration_minutes": request.duration_minutes, "longest_window": longest})
     cands = c.by_subject_grade.get((request.subject, request.grade), [])
     if not cands:
         return Unassigned(rid, f"No teacher teaches {what}.", "no_teacher_for_subject_grade",

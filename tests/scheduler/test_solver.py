@@ -118,3 +118,10 @@ def test_cli_names_the_bad_field(tmp_path, capsys):
     assert cli(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert "school s1" in err and "timezone" in err
+
+
+def test_request_whose_windows_cannot_hold_a_session():
+    data = instance([teacher()], [request(duration=90, windows=(("mon", "07:00", "08:00"),))])
+    solution = solve(load_instance(data), time_limit=2)
+    assert solution.unassigned[0].code == "windows_too_short"
+    assert solution.unassigned[0].details == {"duration_minutes": 90, "longest_window": 60}
