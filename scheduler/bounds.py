@@ -81,14 +81,23 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
     lam = np.zeros(c.n_teachers)
     mu = np.zeros((c.n_teachers, 7))
     has_day = tdf >= 0
+    # flat indices into mu, computed once; the "last" teacher day differs from the first only
+    # when a window crosses the teacher's midnight
+    flat_f = pt[:, None] * 7 + np.maximum(tdf, 0)
+    split = bool((tdf != tdl).any())
+    flat_l = pt[:, None] * 7 + np.maximum(tdl, 0)
     rows = np.arange(len(pr))
     best = np.inf
     alpha, stall = 1.0, 0
     for _ in range(iterations):
-        cost_f = np.where(has_day, mu[pt[:, None], np.maximum(tdf, 0)], BIG)
-        cost_l = np.where(has_day, mu[pt[:, None], np.maximum(tdl, 0)], BIG)
-        use_last = cost_l < cost_f
-        cost = np.minimum(cost_f, cost_l)
+        flat_mu = mu.ravel()
+        cost = np.where(has_day, flat_mu[flat_f], BIG)
+        if split:
+            cost_l = np.where(has_day, flat_mu[flat_l], BIG)
+            use_last = cost_l < cost
+            cost = np.minimum(cost, cost_l)
+        else:
+            use_last = np.zeros_like(has_day)
         order = np.argsort(cost, axis=1)
         sorted_cost = np.take_along_axis(cost, order, axis=1)
         csum = np.cumsum(sorted_cost, axis=1)

@@ -5,6 +5,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler import Assignment, Session, Solution, Unassigned, load_instance, solve, validate
+from scheduler.bounds import lagrangian_bound
+from scheduler.compiled import Compiled, TeacherState
+from scheduler.cpsat import SubProblem
+from scheduler.lp_bound import lp_bound
 from scheduler.model import DAY_INDEX, format_hhmm
 
 from scheduler_builders import instance, request, school, teacher
@@ -81,4 +85,9 @@ def test_solver_matches_brute_force(data):
     solution = solve(inst, time_limit=10)
     assert validate(inst, solution).valid
     assert solution.status == "OPTIMAL"
-    assert solution.objective == solution.bound == brute_force(inst)
+    best = brute_force(inst)
+    assert solution.objective == solution.bound == best
+    # the bounds used on bigger instances are bounds here too
+    compiled = Compiled(inst)
+    assert lagrangian_bound(compiled, seconds=0.2, iterations=200) >= best
+    assert lp_bound(compiled, SubProblem(list(range(compiled.n_requests)), TeacherState(compiled))) >= best
