@@ -21,6 +21,9 @@ def explain(reason: dict | None) -> str:
     details = reason.get("details") or {}
     code = reason.get("code")
     try:
+        if code == "windows_too_short":
+            return _("No window of the school day is as long as one session (%(minutes)d minutes).",
+                     minutes=details["duration_minutes"])
         if code == "no_teacher_for_subject_grade":
             return _("No teacher in the programme teaches %(subject)s for grade %(grade)d.",
                      subject=details["subject"], grade=details["grade"])
