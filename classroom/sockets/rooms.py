@@ -198,6 +198,7 @@ class PresenceFanout:
         self.pending: dict[str, PendingInterval] = {}
         self.writing: dict[str, PendingInterval] = {}
         self.started = False
+        self.stopped = False
         self.lock = threading.Lock()
 
     @property
@@ -227,7 +228,7 @@ class PresenceFanout:
 
     def _run(self) -> None:
         last_close_check = 0.0
-        while True:
+        while not self.stopped:
             socketio.sleep(self.interval)
             rooms, self.rooms = self.rooms, set()
             polls, self.polls = self.polls, set()
