@@ -301,6 +301,9 @@ class PresenceFanout:
     def send_presence(self, live_session_id: int) -> None:
         rows = room_service.member_rows(live_session_id)
         self.last_rows[live_session_id] = rows
+        if not rows:  # the room emptied: keep nothing of it in this process
+            self.last_rows.pop(live_session_id, None)
+            snapshots().snapshots.pop(live_session_id, None)
         live = db.session.get(LiveSession, live_session_id)
         socketio.emit("presence", {"members": room_service.members(live_session_id, rows)},
                       to=room_name(live_session_id), namespace=NAMESPACE)
