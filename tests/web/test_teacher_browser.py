@@ -1,42 +1,17 @@
 """The availability week grid in a real browser: drag a block, save, and see it kept with its Papua time."""
 import os
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_server(app):
-    """The test app served on a free port in a thread, for the browser to talk to."""
-    app.config.update(SERVER_NAME=None, SESSION_COOKIE_SECURE=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(browser):
+    """A page of Debian's Chromium (the shared `browser` fixture) with an Indonesian locale."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    yield context.new_page()
+    context.close()
 
 
 def _cell(page, day: int, slot: int):
