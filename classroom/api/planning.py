@@ -2,7 +2,7 @@
 notifications. Same rules and services as the pages."""
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify
 from flask_login import current_user
 from sqlalchemy import select
 

@@ -1,7 +1,7 @@
 """Pages and API routes of live rooms (see ../shared/spec/rooms.md and docs/rooms.md)."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for)
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -14,7 +14,7 @@ from ..i18n import format_moment, viewer_timezone
 from ..models import LiveSession, LiveStatus, Role, SlidePage
 from ..security import JOIN_LIMIT, limiter
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
-from ..services.rooms import CLASS_DEVICE, HOST, TEACHER, RoomError
+from ..services.rooms import CLASS_DEVICE, TEACHER, RoomError
 from ..timefmt import utcnow, zone_label
 
 bp = Blueprint("rooms", __name__)
@@ -183,7 +183,7 @@ def upload_slides(live_session_id: int):
         room_service.check_open(live, for_public=False)
         if upload is None or not upload.filename:
             raise room_service.bad("file", _("Choose a PDF file."))
-        deck = slide_service.add_deck(live, upload.filename, upload.read(slide_service.PDF_MAX_BYTES + 1))
+        slide_service.add_deck(live, upload.filename, upload.read(slide_service.PDF_MAX_BYTES + 1))
         db.session.commit()
     except RoomError as exc:
         return room_error_response(exc)

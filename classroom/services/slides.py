@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import LiveSession, SlideDeck, SlidePage
-from .rooms import RoomError, bad
+from .rooms import bad
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
 PAGES_MAX = 80

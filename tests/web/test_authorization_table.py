@@ -3,13 +3,11 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from classroom.extensions import db, socketio
-from classroom.models import (AccountStatus, Assignment, LiveSession, LiveStatus, MatchingRun, Notification,
-                              SessionRequest, User)
-from classroom.services import accounts, matching, runs as run_service, teachers as teacher_service
+from classroom.models import Assignment, LiveSession, LiveStatus, MatchingRun, Notification, User
+from classroom.services import accounts, runs as run_service, teachers as teacher_service
 from classroom.services import rooms as room_service
 from classroom.services.join_codes import unique_code
 from classroom.timefmt import utcnow

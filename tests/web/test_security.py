@@ -1,6 +1,4 @@
 """Sessions, headers and rate limits: the doors people could try to force."""
-import pytest
-
 PASSWORD = "rahasia-sekali-123"
 
 
