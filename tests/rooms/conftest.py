@@ -104,3 +104,18 @@ def received(client) -> dict[str, list]:
     for e in client.get_received("/room"):
         by_name.setdefault(e["name"], []).append(e["args"][0] if e["args"] else None)
     return by_name
+
+
+def wait_until_serving(url: str, seconds: float = 30) -> None:
+    """Block until a server process started by a test answers, or fail the test."""
+    import time
+    import urllib.request
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url + "/join", timeout=2).read()
+            return
+        except OSError:
+            if time.time() > deadline:
+                pytest.fail(f"server {url} did not start")
+            time.sleep(0.2)

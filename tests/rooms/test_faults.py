@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from urllib.parse import urlparse
 
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from classroom.extensions import db
 from classroom.models import ChatMessage
 
-from .conftest import make_room
+from .conftest import make_room, wait_until_serving
 from .test_two_processes import REDIS_URL, ROOT, free_port, redis_available
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,15 +45,7 @@ def start_servers(app, tmp_path):
             started.append(process)
             servers.append((process, f"http://127.0.0.1:{port}"))
         for _, url in servers:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/join", timeout=2).read()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        pytest.fail(f"server {url} did not start")
-                    time.sleep(0.2)
+            wait_until_serving(url)
         return servers
 
     yield start

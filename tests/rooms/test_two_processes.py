@@ -8,13 +8,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import make_room
+from .conftest import make_room, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -50,15 +48,7 @@ def two_servers(app, tmp_path):
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/join", timeout=2).read()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        pytest.fail(f"server {url} did not start")
-                    time.sleep(0.2)
+            wait_until_serving(url)
         yield urls
     finally:
         for process in processes:
