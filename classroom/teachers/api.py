@@ -4,15 +4,16 @@ Errors are `{"error", "message", "fields"?}`; writes must be JSON, for the reaso
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, url_for
 
 from ..api.views import json_body, require_json_body
 from ..auth.access import current_teacher, roles_required
 from ..extensions import db
 from ..models import LiveSession, Role
-from ..services import calendar_feed, fields, teaching_record, teachers as teacher_service, withdrawals
+from ..services import calendar_feed, teaching_record, teachers as teacher_service, withdrawals
 from ..timefmt import in_zone, zone_label
-from .views import room_url
+from ..validation import ValidationError
+from .views import record_range, room_url
 
 bp = Blueprint("teacher_api", __name__, url_prefix="/api/teacher")
 bp.before_request(require_json_body)
@@ -51,10 +52,9 @@ def timetable():
 @roles_required(Role.TEACHER)
 def record():
     profile = current_teacher()
-    errors = fields.FieldErrors()
-    first = fields.date_value(errors, "from", request.args["from"]) if request.args.get("from") else None
-    last = fields.date_value(errors, "to", request.args["to"]) if request.args.get("to") else None
-    errors.raise_if_any()
+    first, last, errors = record_range()
+    if errors:
+        raise ValidationError(errors)
     taught = teaching_record.build(profile, first, last)
     return {
         "timezone": profile.timezone, "jp_minutes": teaching_record.JP_MINUTES,

@@ -186,7 +186,7 @@ def feed(token: str):
 
 # --- teaching record ---------------------------------------------------------------------------------
 
-def _record_range():
+def record_range():
     errors = fields.FieldErrors()
     first = fields.date_value(errors, "from", request.args["from"]) if request.args.get("from") else None
     last = fields.date_value(errors, "to", request.args["to"]) if request.args.get("to") else None
@@ -199,7 +199,7 @@ def _record_range():
 @roles_required(Role.TEACHER)
 def record():
     profile = current_teacher()
-    first, last, errors = _record_range()
+    first, last, errors = record_range()
     taught = teaching_record.build(profile, first, last) if not errors else teaching_record.TeachingRecord(profile.timezone)
     csv_url = url_for("teachers.record_csv", **{k: request.args[k] for k in ("from", "to") if request.args.get(k)})
     return render_template("teachers/record.html", profile=profile, record=taught, errors=errors, csv_url=csv_url,
@@ -210,7 +210,7 @@ def record():
 @roles_required(Role.TEACHER)
 def record_csv():
     profile = current_teacher()
-    first, last, errors = _record_range()
+    first, last, errors = record_range()
     if errors:
         raise ValidationError(errors)
     body = teaching_record.to_csv(teaching_record.build(profile, first, last))

@@ -94,3 +94,11 @@ def test_future_and_other_teachers_sessions_are_not_in_the_record(client, auth, 
     plan(app, other_id, school_id, term_start="2026-09-07", term_end="2026-10-11")
     auth.login(email)
     assert client.get("/api/teacher/record").get_json()["total"]["sessions"] == 0
+
+
+def test_api_record_refuses_a_range_that_ends_before_it_starts(client, auth, factory):
+    _, email = factory.teacher()
+    auth.login(email)
+    response = client.get("/api/teacher/record?from=2030-02-01&to=2030-01-01&lang=en")
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"to": "The end date must not be before the start date."}
