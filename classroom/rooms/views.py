@@ -113,14 +113,20 @@ def my_rooms():
     return render_template("rooms/my_rooms.html", rows=rows)
 
 
+def enter_as_account(live_session_id: int):
+    """The logged-in teacher's or host's participant for this room (created on first entry); raises RoomError."""
+    live, role = session_for_account(live_session_id)
+    member = room_service.account_participant(live, current_user, role)
+    db.session.commit()
+    return live, role, member
+
+
 @bp.get("/rooms/<int:live_session_id>")
 @roles_required(Role.TEACHER, Role.SCHOOL)
 def room(live_session_id: int):
     """The teacher's room (role teacher) or a school staff member's (role host), token from the account."""
-    live, role = session_for_account(live_session_id)
     try:
-        member = room_service.account_participant(live, current_user, role)
-        db.session.commit()
+        live, role, member = enter_as_account(live_session_id)
     except RoomError as exc:
         return room_closed_page(exc)
     return render_template("rooms/room.html", page=room_page_context(
@@ -131,10 +137,8 @@ def room(live_session_id: int):
 @roles_required(Role.TEACHER, Role.SCHOOL)
 def account_token(live_session_id: int):
     """The same token as JSON, for a teacher's or host's own client (an app, a load test)."""
-    live, role = session_for_account(live_session_id)
     try:
-        member = room_service.account_participant(live, current_user, role)
-        db.session.commit()
+        live, role, member = enter_as_account(live_session_id)
     except RoomError as exc:
         return room_error_response(exc)
     return {"token": room_service.issue_token(member), "room": room_service.room_name(live.id), "role": role,
