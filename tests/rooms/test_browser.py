@@ -5,13 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import make_room
+from .conftest import make_room, wait_until_serving
 from .test_two_processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,15 +30,7 @@ def live_server(app, tmp_path):
                                f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
                               cwd=ROOT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/join", timeout=2).read()
-            break
-        except OSError:
-            if time.time() > deadline:
-                pytest.fail("server did not start")
-            time.sleep(0.2)
+    wait_until_serving(url)
     yield url
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=10)
