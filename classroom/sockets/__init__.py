@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .rooms import register as register_rooms
+from .runs import register as register_runs
+
 
 def init_app(app: Flask) -> None:
-    from .runs import register as register_runs
     register_runs(app)
-    try:
-        from .rooms import register
-    except ImportError:  # rooms not built yet in this checkout
-        return
-    register(app)
+    register_rooms(app)
