@@ -10,10 +10,6 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK_MINUTES = 7 * 24 * 60
 
 
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def is_known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -66,10 +62,6 @@ def convert_weekly(day: str, minute: int, from_zone: str, to_zone: str) -> tuple
 def local_datetime(day_date: date, minute: int, zone_name: str) -> datetime:
     """An aware datetime for a local date and minute of day."""
     return datetime.combine(day_date, time(0), tzinfo=ZoneInfo(zone_name)) + timedelta(minutes=minute)
-
-
-def to_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
 
 
 def utcnow() -> datetime:

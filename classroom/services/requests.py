@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import RequestStatus, RequestWindow, School, SessionRequest, User
-from ..reference import LEVEL_GRADES, SUBJECTS_BY_LEVEL, level_of_grade
+from ..reference import LEVEL_GRADES, subject_taught_at
 from ..timefmt import DAYS, minutes_to_hhmm
 from ..validation import Conflict
 from . import fields
@@ -30,7 +30,7 @@ def _parse(school: School, data: dict) -> tuple[dict, list[tuple[int, int, int]]
         errors.add("grade", _("This school (%(level)s) does not teach grade %(grade)d.",
                               level=school.level, grade=values["grade"]))
     elif "grade" not in errors.fields and "subject" not in errors.fields:
-        if values["subject"] not in SUBJECTS_BY_LEVEL[level_of_grade(values["grade"])]:
+        if not subject_taught_at(values["subject"], values["grade"]):
             errors.add("subject", _("%(subject)s is not a subject of grade %(grade)d.",
                                     subject=values["subject"], grade=values["grade"]))
     if values["term_start"] and values["term_end"] and values["term_end"] < values["term_start"]:

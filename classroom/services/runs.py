@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestStatus, Role, RunStatus,
+from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestStatus, RunStatus,
                       SessionRequest, TeacherProfile, User)
 from ..timefmt import utcnow
 from ..validation import Conflict, Unavailable, ValidationError
@@ -393,10 +393,6 @@ def _notify_published(run: MatchingRun, changed: list[Assignment], per_teacher: 
         request = db.session.get(SessionRequest, matching.key_id(item["request"]))
         if request is not None:
             notify(list(request.school.staff), "request_unserved", subject=request.subject, grade=request.grade)
-
-
-def coordinators() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]))))
 
 
 def wait_for(run_id: int, timeout: float = 60.0) -> MatchingRun:
