@@ -54,6 +54,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),
         "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
         "ROOM_ICE_SERVERS": _json_list("ROOM_ICE_SERVERS"),
+        # Each Socket.IO process says it is alive this often; one silent for ROOM_SERVER_SILENT_SECONDS is taken
+        # for dead, and its connections' attendance is closed at its last heartbeat (docs/rooms.md).
+        "ROOM_HEARTBEAT_SECONDS": float(os.environ.get("ROOM_HEARTBEAT_SECONDS", "10")),
+        "ROOM_SERVER_SILENT_SECONDS": float(os.environ.get("ROOM_SERVER_SILENT_SECONDS", "45")),
         # The largest request body: a slide PDF (services/slides.py PDF_MAX_BYTES, 20 MB) and its form; anything
         # bigger is refused with 413 before it is read, however the body is sent.
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,

@@ -56,8 +56,21 @@ class AttendanceInterval(db.Model):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The Socket.IO connection id, so that any server process can disconnect a removed participant.
     connection_id: Mapped[str | None] = mapped_column(String(64))
+    # The server process holding the connection (RoomServer.id): if that process dies without a goodbye, the
+    # others close its intervals at its last heartbeat.
+    server_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
     participant: Mapped[Participant] = relationship(back_populates="attendance")
+
+
+class RoomServer(db.Model):
+    """A Socket.IO server process that holds room connections, and when it last said it was alive."""
+    __tablename__ = "room_servers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # host and pid, for an operator reading the table
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class BoardStroke(db.Model):

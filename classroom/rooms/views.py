@@ -223,11 +223,19 @@ def session_for_report(live_session_id: int) -> LiveSession:
     return live
 
 
+def settled_report(live: LiveSession) -> list:
+    """The report, once the attendance of server processes that died without a goodbye is closed: otherwise a
+    class on a crashed process would count as present until the session's end."""
+    room_service.close_silent_servers(current_app.config["ROOM_SERVER_SILENT_SECONDS"])
+    db.session.commit()
+    return attendance_service.report(live)
+
+
 @bp.get("/rooms/<int:live_session_id>/attendance")
 @roles_required(Role.TEACHER, Role.SCHOOL, Role.COORDINATOR, Role.ADMIN)
 def attendance(live_session_id: int):
     live = session_for_report(live_session_id)
-    rows = attendance_service.report(live)
+    rows = settled_report(live)
     students = sum((r.headcount or 1) if r.role == CLASS_DEVICE else 1 for r in rows
                    if r.role in room_service.LEARNERS and not r.removed)
     return render_template("rooms/attendance.html", live=live, rows=rows, students=students, zone=viewer_timezone())
@@ -237,6 +245,6 @@ def attendance(live_session_id: int):
 @roles_required(Role.TEACHER, Role.SCHOOL, Role.COORDINATOR, Role.ADMIN)
 def attendance_csv(live_session_id: int):
     live = session_for_report(live_session_id)
-    body = attendance_service.to_csv(live, attendance_service.report(live), viewer_timezone())
+    body = attendance_service.to_csv(live, settled_report(live), viewer_timezone())
     return Response("\ufeff" + body, mimetype="text/csv", headers={  # the BOM lets spreadsheet apps read UTF-8 names
         "Content-Disposition": f"attachment; filename=kehadiran-sesi-{live.id}.csv"})

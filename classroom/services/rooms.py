@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (AttendanceInterval, BoardStroke, ChatMessage, LiveSession, LiveStatus, Participant, Poll,
-                      PollAnswer, Role, SlideDeck, User)
+                      PollAnswer, Role, RoomServer, SlideDeck, User)
 from ..reference import ZONE_NAMES
 from ..timefmt import as_utc, utcnow
 from . import join_codes
@@ -284,8 +284,9 @@ def parse_headcount(value) -> int:
 
 # --- presence and attendance -----------------------------------------------------------------------
 
-def open_interval(participant: Participant, connection_id: str) -> AttendanceInterval:
-    interval = AttendanceInterval(participant_id=participant.id, joined_at=utcnow(), connection_id=connection_id)
+def open_interval(participant: Participant, connection_id: str, server_id: str | None = None) -> AttendanceInterval:
+    interval = AttendanceInterval(participant_id=participant.id, joined_at=utcnow(), connection_id=connection_id,
+                                  server_id=server_id)
     db.session.add(interval)
     db.session.flush()
     return interval
@@ -309,6 +310,47 @@ def open_connections(participant_id: int) -> list[str]:
     return list(db.session.scalars(select(AttendanceInterval.connection_id).where(
         AttendanceInterval.participant_id == participant_id, AttendanceInterval.left_at.is_(None),
         AttendanceInterval.connection_id.is_not(None))))
+
+
+# --- the server processes that hold connections ----------------------------------------------------
+
+def register_server(server_id: str, name: str) -> None:
+    db.session.add(RoomServer(id=server_id, name=name[:200]))
+
+
+def server_heartbeat(server_id: str) -> bool:
+    """Records that this process is alive; False if the others had given it up and closed its attendance."""
+    return bool(db.session.execute(update(RoomServer).where(RoomServer.id == server_id)
+                                   .values(seen_at=utcnow())).rowcount)
+
+
+def close_silent_servers(silent_seconds: float) -> set[int]:
+    """A process killed outright says no goodbye: its connections' attendance would stay open, and its members
+    would stay in every presence list. Close them at the process's last heartbeat and forget the process.
+    Returns the live sessions whose presence changed."""
+    cutoff = utcnow() - timedelta(seconds=silent_seconds)
+    changed: set[int] = set()
+    for server_id, seen_at in db.session.execute(select(RoomServer.id, RoomServer.seen_at)
+                                                 .where(RoomServer.seen_at < cutoff)).all():
+        # Delete first, guarded by the heartbeat read: a process that beat meanwhile keeps its row and its
+        # attendance; one that beats later finds no row and opens its connections' intervals again.
+        gone = db.session.execute(delete(RoomServer).where(RoomServer.id == server_id,
+                                                           RoomServer.seen_at == seen_at)).rowcount
+        if not gone:
+            continue
+        orphaned = (AttendanceInterval.server_id == server_id, AttendanceInterval.left_at.is_(None))
+        changed.update(db.session.scalars(select(Participant.live_session_id).distinct()
+                                          .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
+                                          .where(*orphaned)))
+        db.session.execute(update(AttendanceInterval).where(*orphaned).values(left_at=seen_at))
+    return changed
+
+
+def removed_among(participant_ids) -> set[int]:
+    ids = set(participant_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Participant.id).where(Participant.id.in_(ids), Participant.removed.is_(True))))
 
 
 ROLE_ORDER = {TEACHER: 0, HOST: 1, CLASS_DEVICE: 2, STUDENT: 3}
@@ -363,6 +405,14 @@ def store_chat(participant: Participant, live: LiveSession, data) -> ChatMessage
 
 
 HISTORY_LIMIT = 1000
+
+
+def sync_wants_state(data) -> bool:
+    """`sync` may also ask for the room's state (`"state": true`), as the page does after `resync`."""
+    wanted = data.get("state", False) if isinstance(data, dict) else False
+    if not isinstance(wanted, bool):
+        raise bad("state", _("Send sync as {\"after\": id} or {\"after\": id, \"state\": true}."))
+    return wanted
 
 
 def history(live_session_id: int, data) -> list[dict]:

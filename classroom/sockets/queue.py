@@ -1,6 +1,7 @@
 """The Redis message queue between server processes, with one addition: Redis pub/sub keeps nothing for a
 subscriber that was away, so after this process lost its subscription and got it back it asks its own clients to
-`sync` (event `resync`), and chat stored meanwhile reaches them after all."""
+`sync` (event `resync`), and chat stored meanwhile reaches them after all; the page asks for the room's state
+with it, since hands, floor, polls, board and slides changed on other processes did not reach it either."""
 from __future__ import annotations
 
 import time
@@ -8,10 +9,14 @@ import time
 import socketio
 
 NAMESPACE = "/room"
+# When this process last got its subscription back (time.monotonic()): room snapshots loaded before it may have
+# missed changes made on other processes meanwhile, so a client's `sync {"state": true}` does not use them.
+subscribed_at = 0.0
 
 
 class ResyncingRedisManager(socketio.RedisManager):
     def _redis_listen_with_retries(self):  # python-socketio's loop, plus the resync after a loss
+        global subscribed_at
         retry_sleep = 1
         subscribed = False
         lost = False
@@ -24,6 +29,7 @@ class ResyncingRedisManager(socketio.RedisManager):
                     retry_sleep = 1
                     if lost:
                         lost = False
+                        subscribed_at = time.monotonic()
                         self._get_logger().warning("message queue subscription is back; clients resync")
                         # To this process's clients only: the other processes did not lose anything.
                         self.emit("resync", {}, namespace=NAMESPACE, ignore_queue=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from ..models import AttendanceInterval, ChatMessage, LiveSession, LiveStatus, P
 from ..services import rooms as room_service
 from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
 from ..timefmt import utcnow
+from . import queue
 
 NAMESPACE = "/room"
 SIGNAL_KINDS = frozenset({"offer", "answer", "ice", "mode", "bye"})
@@ -200,6 +202,48 @@ class PresenceFanout:
         self.started = False
         self.stopped = False
         self.lock = threading.Lock()
+        self._server: tuple[int, str] | None = None  # (pid, id): a forked child is a new server process
+        self.registered = False
+
+    # --- this process among the rooms' server processes ---------------------------------------------
+
+    @property
+    def server_id(self) -> str:
+        if self._server is None or self._server[0] != os.getpid():
+            self._server = (os.getpid(), uuid.uuid4().hex)
+            self.registered = False
+        return self._server[1]
+
+    def register_server(self) -> None:
+        """Once per process, before its first connection's attendance is written."""
+        server_id = self.server_id
+        if self.registered:
+            return
+        with self.lock:
+            if self.registered:
+                return
+            room_service.register_server(server_id, f"{socket.gethostname()}:{os.getpid()}")
+            db.session.commit()
+            self.registered = True
+
+    def heartbeat(self) -> None:
+        """Says this process is alive, and closes the attendance of processes that have gone silent."""
+        if self.registered and not room_service.server_heartbeat(self.server_id):
+            # The others took this process for dead (it was stopped or cut off for a while) and closed its
+            # connections' attendance: it comes back, and the connections it still holds are present again.
+            room_service.register_server(self.server_id, f"{socket.gethostname()}:{os.getpid()}")
+            with self.lock:
+                for sid, connection in list(connections.items()):
+                    if sid not in self.pending and sid not in self.writing:
+                        connection.interval_id = None
+                        self.pending[sid] = PendingInterval(connection.participant_id, utcnow())
+            self.app.logger.warning("room server %s was taken for dead; its connections are present again",
+                                    self.server_id)
+        changed = room_service.close_silent_servers(self.app.config["ROOM_SERVER_SILENT_SECONDS"])
+        db.session.commit()
+        if changed:
+            self.app.logger.warning("closed the attendance of silent room servers in sessions %s", sorted(changed))
+        self.rooms.update(changed)
 
     @property
     def interval(self) -> float:
@@ -227,13 +271,16 @@ class PresenceFanout:
         socketio.start_background_task(self._run)
 
     def _run(self) -> None:
-        last_close_check = 0.0
+        last_close_check = last_heartbeat = 0.0
         while not self.stopped:
             socketio.sleep(self.interval)
             rooms, self.rooms = self.rooms, set()
             polls, self.polls = self.polls, set()
             try:
                 with self.app.app_context():
+                    if time.monotonic() - last_heartbeat >= self.app.config["ROOM_HEARTBEAT_SECONDS"]:
+                        last_heartbeat = time.monotonic()
+                        self.heartbeat()
                     self.write_attendance()
                     for live_session_id in rooms:
                         self.send_presence(live_session_id)
@@ -270,7 +317,8 @@ class PresenceFanout:
         written_left = {sid: interval.left_at for sid, interval in batch.items()}
         try:
             db.session.add_all([AttendanceInterval(participant_id=i.participant_id, joined_at=i.joined_at,
-                                                   left_at=written_left[sid], connection_id=sid)
+                                                   left_at=written_left[sid], connection_id=sid,
+                                                   server_id=self.server_id)
                                 for sid, i in batch.items()])
             db.session.commit()
         except Exception:
@@ -286,6 +334,17 @@ class PresenceFanout:
             if written_left[sid] is None and interval.left_at is not None:
                 room_service.close_connection_interval(interval.participant_id, sid, interval.left_at)
         db.session.commit()
+        # A teacher on another process may have removed one of them after it connected but before its row was
+        # written, when the removal could not yet find this connection: look again now that the rows are there.
+        removed = room_service.removed_among(i.participant_id for i in batch.values())
+        for sid, interval in batch.items():
+            if interval.participant_id in removed:
+                room_service.close_connection_interval(interval.participant_id, sid)
+                socketio.emit("removed", {"message": _("The teacher has removed you from this room.")}, to=sid,
+                              namespace=NAMESPACE)
+                socketio.server.disconnect(sid, namespace=NAMESPACE)
+        if removed:
+            db.session.commit()
 
     def rows_with(self, live_session_id: int, member: Participant) -> list:
         """The room's members for a joiner's `state`: while presence is coalesced, the list last sent plus the
@@ -401,11 +460,12 @@ class RoomSnapshots:
         if snapshot is not None and message_id > snapshot.last_message_id:
             snapshot.last_message_id = message_id
 
-    def get(self, live_session_id: int) -> RoomSnapshot:
+    def get(self, live_session_id: int, loaded_after: float = 0.0) -> RoomSnapshot:
+        """The room's snapshot; `loaded_after` (a time.monotonic() instant) refuses one loaded before it."""
         version = self.version(live_session_id)
         snapshot = self.snapshots.get(live_session_id)
         if version is not None and snapshot is not None and snapshot.version == version \
-                and snapshot.expires > time.monotonic():
+                and snapshot.expires > time.monotonic() and snapshot.expires - self.SECONDS > loaded_after:
             return snapshot
         # Tagged with the version read before loading: a change committed meanwhile makes it stale at once.
         poll = room_service.current_poll(live_session_id)
@@ -473,9 +533,11 @@ class RoomNamespace(Namespace):
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             claims = room_service.read_token(token)
+            fanout().register_server()
             member, live = room_service.arrival_for_token(claims)
             # While presence is coalesced, attendance is written in batches with it; otherwise (tests) at once.
-            interval_id = None if fanout().interval > 0 else room_service.open_interval(member, request.sid).id
+            interval_id = None if fanout().interval > 0 else \
+                room_service.open_interval(member, request.sid, fanout().server_id).id
             # Read the room in the same transaction (it sees this connection) and commit once, last, so
             # nothing is loaded twice: a class arriving at the bell makes this the hottest path.
             rows = fanout().rows_with(live.id, member)
@@ -529,7 +591,15 @@ class RoomNamespace(Namespace):
 
     @room_event(limit="sync", changes_room=False)
     def on_sync(self, connection: Connection, data):
+        with_state = room_service.sync_wants_state(data)
         emit("history", {"messages": room_service.history(connection.live_session_id, data)})
+        if with_state:  # after `resync`: hands, floor, poll, board or slide may have changed unseen too
+            live = live_session(connection, must_be_running=False)
+            rows = room_service.member_rows(live.id)
+            snapshot = snapshots().get(live.id, loaded_after=queue.subscribed_at)
+            emit("state", state_json(live, participant(connection), rows, snapshot))
+            emit("board", {"strokes": snapshot.board})
+            emit("presence", {"members": room_service.members(live.id, rows)})
 
     # --- hands and the floor ---------------------------------------------------------------------
 

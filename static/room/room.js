@@ -86,7 +86,8 @@
     socket.on("presence", onPresence);
     socket.on("room", onRoom);
     socket.on("chat", addMessage);
-    socket.on("resync", function () { socket.emit("sync", {after: lastId}); });  // the server's queue was away
+    // The server's queue was away: chat, and the rest of the room, may have changed unseen.
+    socket.on("resync", function () { socket.emit("sync", {after: lastId, state: true}); });
     socket.on("history", function (body) {
       body.messages.forEach(addMessage);
       if (body.messages.length >= 1000) socket.emit("sync", {after: lastId});

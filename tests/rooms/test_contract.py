@@ -158,6 +158,27 @@ def test_sync_returns_every_message_after_an_id_in_order(room, joiner):
     assert set(history[0]) == {"id", "name", "text", "at"}
 
 
+def test_sync_can_bring_the_room_state_back_with_the_chat(room, joiner):
+    """What the page sends after `resync`: the chat it missed and the room as it is now."""
+    yohana = joiner.student(room.code, "Yohana")
+    markus = joiner.student(room.code, "Markus")
+    markus.emit("hand", {"up": True}, namespace="/room")
+    markus.emit("chat", {"text": "saya mau bertanya"}, namespace="/room")
+    yohana.get_received("/room")
+    yohana.emit("sync", {"after": 0, "state": True}, namespace="/room")
+    seen = received(yohana)
+    assert [m["text"] for m in seen["history"][0]["messages"]] == ["saya mau bertanya"]
+    assert [h["name"] for h in seen["state"][0]["hands"]] == ["Markus"]
+    assert seen["state"][0]["you"]["name"] == "Yohana"
+    assert seen["board"] == [{"strokes": []}]
+    assert sorted(m["name"] for m in seen["presence"][0]["members"]) == ["Markus", "Yohana"]
+
+    yohana.emit("sync", {"after": 0, "state": "ya"}, namespace="/room")
+    assert [(e["error"], list(e.get("fields", {}))) for e in events(yohana, "error")] == [("validation", ["state"])]
+    yohana.emit("sync", {"after": 0}, namespace="/room")  # without it, chat only, as the spec says
+    assert set(received(yohana)) == {"history"}
+
+
 def test_a_student_who_drops_gets_what_was_said_meanwhile(room, joiner):
     token = joiner.token(room.code, "Yohana")
     yohana = joiner.connect(token)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from classroom.extensions import db
-from classroom.models import ChatMessage
+from classroom.models import AttendanceInterval, ChatMessage, Participant
+from classroom.timefmt import as_utc, utcnow
 
 from .conftest import make_room, wait_until_serving
 from .test_two_processes import REDIS_URL, ROOT, free_port, redis_available
@@ -35,7 +37,8 @@ def start_servers(app, tmp_path):
     def start(count: int, queue_url: str) -> list[tuple[subprocess.Popen, str]]:
         env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
                    SECRET_KEY=app.config["SECRET_KEY"], SOCKETIO_MESSAGE_QUEUE=queue_url,
-                   INSTANCE_PATH=str(tmp_path), ROOM_PRESENCE_SECONDS="0.1")
+                   INSTANCE_PATH=str(tmp_path), ROOM_PRESENCE_SECONDS="0.1",
+                   ROOM_HEARTBEAT_SECONDS="0.5", ROOM_SERVER_SILENT_SECONDS="3")
         servers = []
         for _ in range(count):
             port = free_port()
@@ -76,6 +79,11 @@ class Member:
         self.client.on("history", self._history, namespace="/room")
         self.resyncs = 0
         self.client.on("resync", self._resync, namespace="/room")
+        self.states: list[dict] = []
+        self.client.on("state", self.states.append, namespace="/room")
+        self.presence: list[list[str]] = []
+        self.client.on("presence", lambda body: self.presence.append([m["name"] for m in body["members"]]),
+                       namespace="/room")
 
     def _history(self, body):
         self.ids.update(m["id"] for m in body["messages"])
@@ -83,7 +91,7 @@ class Member:
 
     def _resync(self, body):  # the server's queue was away: fetch what may have been missed meanwhile
         self.resyncs += 1
-        self.client.emit("sync", {"after": max(self.ids, default=0)}, namespace="/room")
+        self.client.emit("sync", {"after": max(self.ids, default=0), "state": True}, namespace="/room")
 
     def connect(self, url: str) -> None:
         self.client.connect(url, namespaces=["/room"], auth={"token": self.token}, transports=["websocket"],
@@ -167,6 +175,29 @@ def test_clients_of_a_killed_process_reconnect_to_the_other_and_miss_nothing(app
         member.close()
 
 
+def test_a_student_on_a_killed_process_leaves_the_others_presence_and_is_absent_from_its_last_heartbeat(
+        app, factory, start_servers):
+    room = make_room(app, factory)
+    (doomed, doomed_url), (_, survivor_url) = start_servers(2, REDIS_URL)
+    ghost, speaker = (Member(t) for t in tokens(app, room, "Agustina", "Pembicara"))
+    ghost.connect(doomed_url)
+    speaker.connect(survivor_url)
+    assert wait_until(lambda: speaker.presence and speaker.presence[-1] == ["Agustina", "Pembicara"], 10)
+    time.sleep(1.0)  # a couple of heartbeats
+    killed_at = utcnow()
+    os.killpg(doomed.pid, signal.SIGKILL)  # Agustina's page is gone too: she does not come back
+    # silent for 3 s, noticed within a heartbeat of the survivor, then presence within its 0.1 s fan-out
+    assert wait_until(lambda: speaker.presence[-1] == ["Pembicara"], 10), speaker.presence[-3:]
+    with app.app_context():
+        rows = list(db.session.scalars(db.select(AttendanceInterval).join(Participant)
+                                       .where(Participant.name == "Agustina")))
+        db.session.remove()
+    assert len(rows) == 1 and rows[0].left_at is not None
+    # absent from the last heartbeat before the kill, not from when the silence was noticed
+    assert killed_at - timedelta(seconds=1.5) <= as_utc(rows[0].left_at) <= killed_at
+    speaker.close()
+
+
 def test_a_redis_restart_gives_clear_errors_loses_no_stored_chat_and_recovers_by_itself(app, factory,
                                                                                        start_servers):
     app.config["ROOM_PRESENCE_SECONDS"] = 0
@@ -192,6 +223,8 @@ def test_a_redis_restart_gives_clear_errors_loses_no_stored_chat_and_recovers_by
         for error in yohana.errors:
             assert error["error"] == "unavailable" and error["message"]
         assert yohana.client.connected and markus.client.connected  # the sockets themselves stay up
+        markus.client.emit("hand", {"up": True}, namespace="/room")  # stored; its broadcast cannot cross
+        time.sleep(0.5)
 
         proxy.start()  # Redis is back on the same address; the app is not restarted
         delivered = False
@@ -212,6 +245,8 @@ def test_a_redis_restart_gives_clear_errors_loses_no_stored_chat_and_recovers_by
         for member in (yohana, markus):
             assert set(stored) <= member.ids  # every stored message reaches everyone, live or by sync
             assert member.resyncs >= 1  # its process lost the queue's subscription and said so
+        # The resync brought the room's state as well: the hand Markus raised while Redis was away
+        assert wait_until(lambda: yohana.states and [h["name"] for h in yohana.states[-1]["hands"]] == ["Markus"], 10)
     finally:
         yohana.close()
         markus.close()
