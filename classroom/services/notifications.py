@@ -7,6 +7,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event
 
 from ..extensions import db
 from ..models import Notification, User
@@ -30,28 +32,52 @@ def message_for(kind: str, params: dict) -> str:
 
 
 def notify(users: list[User], kind: str, **params) -> None:
-    """Store a notification for each user and e-mail it in the user's own language."""
+    """Store a notification for each user, and e-mail it in the user's own language once the transaction that
+    stores it commits: a rolled-back action sends nothing."""
+    outbox = db.session.info.setdefault(OUTBOX, [])
     for user in users:
         db.session.add(Notification(user_id=user.id, kind=kind, params=params))
         with force_locale(user.language or "id"):
             body = message_for(kind, params)
-        send_mail(user.email, "Kelas Nusantara", body)
+        outbox.append((user.email, "Kelas Nusantara", body))
     db.session.flush()
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+OUTBOX = "kelas.outbox"
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session) -> None:
+    mails = session.info.pop(OUTBOX, None)
+    if mails:
+        send_mails(mails)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_outbox(session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer transaction's mail
+        session.info.pop(OUTBOX, None)
+
+
+def send_mails(mails: list[tuple[str, str, str]]) -> None:
+    """Over one SMTP connection; a mail server that is down loses no in-app notification and fails no action."""
     host = current_app.config.get("MAIL_SERVER")
     if not host:
-        log.info("mail (SMTP not configured) to=%s subject=%s body=%s", to, subject, body)
+        for to, subject, body in mails:
+            log.info("mail (SMTP not configured) to=%s subject=%s body=%s", to, subject, body)
         return
-    message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM", "noreply@kelas-nusantara.id")
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    sender = current_app.config.get("MAIL_FROM", "noreply@kelas-nusantara.id")
     try:
         with smtplib.SMTP(host, int(current_app.config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-            smtp.send_message(message)
-    except OSError:
-        # A mail server that is down must not lose the in-app notification or fail the action.
-        log.exception("could not send mail to %s", to)
+            for to, subject, body in mails:
+                message = EmailMessage()
+                message["From"] = sender
+                message["To"] = to
+                message["Subject"] = subject
+                message.set_content(body)
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPRecipientsRefused:
+                    log.warning("mail server refused %s", to)
+    except (OSError, smtplib.SMTPException):
+        log.exception("could not send %d mail(s)", len(mails))
