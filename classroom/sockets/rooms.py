@@ -204,6 +204,7 @@ class PresenceFanout:
         self.lock = threading.Lock()
         self._server: tuple[int, str] | None = None  # (pid, id): a forked child is a new server process
         self.registered = False
+        self.last_beat = float("-inf")  # time.monotonic() of this process's last heartbeat that was stored
 
     # --- this process among the rooms' server processes ---------------------------------------------
 
@@ -239,6 +240,12 @@ class PresenceFanout:
                         self.pending[sid] = PendingInterval(connection.participant_id, utcnow())
             self.app.logger.warning("room server %s was taken for dead; its connections are present again",
                                     self.server_id)
+        db.session.commit()
+        beat_before, self.last_beat = self.last_beat, time.monotonic()
+        # Judge the others only when this process's own beats went through: after an outage of the database
+        # every process looks silent, and the first one back would otherwise close everybody's attendance.
+        if self.last_beat - beat_before > 2 * self.app.config["ROOM_HEARTBEAT_SECONDS"] + 1:
+            return
         changed = room_service.close_silent_servers(self.app.config["ROOM_SERVER_SILENT_SECONDS"])
         db.session.commit()
         if changed:
@@ -337,14 +344,16 @@ class PresenceFanout:
         # A teacher on another process may have removed one of them after it connected but before its row was
         # written, when the removal could not yet find this connection: look again now that the rows are there.
         removed = room_service.removed_among(i.participant_id for i in batch.values())
-        for sid, interval in batch.items():
-            if interval.participant_id in removed:
-                room_service.close_connection_interval(interval.participant_id, sid)
-                socketio.emit("removed", {"message": _("The teacher has removed you from this room.")}, to=sid,
-                              namespace=NAMESPACE)
-                socketio.server.disconnect(sid, namespace=NAMESPACE)
-        if removed:
-            db.session.commit()
+        if not removed:
+            return
+        sids = [sid for sid, interval in batch.items() if interval.participant_id in removed]
+        for sid in sids:
+            room_service.close_connection_interval(batch[sid].participant_id, sid)
+        db.session.commit()
+        for sid in sids:
+            socketio.emit("removed", {"message": _("The teacher has removed you from this room.")}, to=sid,
+                          namespace=NAMESPACE)
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     def rows_with(self, live_session_id: int, member: Participant) -> list:
         """The room's members for a joiner's `state`: while presence is coalesced, the list last sent plus the

@@ -115,3 +115,27 @@ def test_a_removal_that_came_before_the_attendance_row_still_disconnects(beating
         rows = list(db.session.scalars(db.select(AttendanceInterval)
                                        .where(AttendanceInterval.participant_id == yohana_id)))
         assert [row.left_at is not None for row in rows] == [True]
+
+
+def test_a_process_back_from_a_database_outage_does_not_take_the_others_for_dead(room_app, room):
+    """After the database was away, every process's last heartbeat is old; the first one back must not close
+    the attendance of all the others, which are alive and beat again as soon as they reach the database."""
+    from classroom.sockets.rooms import PresenceFanout
+
+    room_app.config.update(ROOM_HEARTBEAT_SECONDS=10, ROOM_SERVER_SILENT_SECONDS=45)
+    markus = a_student_on_a_dead_server(room_app, room, "Markus", joined_minutes_ago=20, silent_minutes=2)
+    this_process = PresenceFanout(room_app)  # its loop is not started: the test calls its heartbeat itself
+
+    def markus_present() -> bool:
+        with room_app.app_context():
+            return db.session.scalar(db.select(AttendanceInterval.left_at)
+                                     .where(AttendanceInterval.participant_id == markus)) is None
+
+    with room_app.app_context():
+        this_process.register_server()
+        this_process.last_beat = time.monotonic() - 120  # its own beats failed for two minutes
+        this_process.heartbeat()
+    assert markus_present()
+    with room_app.app_context():
+        this_process.heartbeat()  # one beat later its own beats go through: now silence means something
+    assert not markus_present()
