@@ -28,6 +28,8 @@ def app(tmp_path):
         db.drop_all()
         db.create_all()
     yield app
+    # A room's background fan-out (heartbeats included) must not outlive its test and touch the next one's data.
+    app.extensions["room_fanout"].stop()
     with app.app_context():
         db.session.remove()
         db.drop_all()

@@ -275,12 +275,21 @@ class PresenceFanout:
             if self.started:
                 return
             self.started = True
-        socketio.start_background_task(self._run)
+        self.task = socketio.start_background_task(self._run)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ends the fan-out task after the round it is in (an app being torn down, as in the tests)."""
+        self.stopped = True
+        task = getattr(self, "task", None)
+        if task is not None:
+            task.join(timeout)
 
     def _run(self) -> None:
         last_close_check = last_heartbeat = 0.0
         while not self.stopped:
             socketio.sleep(self.interval)
+            if self.stopped:
+                break
             rooms, self.rooms = self.rooms, set()
             polls, self.polls = self.polls, set()
             try:

@@ -23,7 +23,7 @@ def beating(room_app):
     """Coalesced presence, as in production, with a fast heartbeat so that a test sees it."""
     room_app.config.update(ROOM_PRESENCE_SECONDS=0.05, ROOM_HEARTBEAT_SECONDS=0.1, ROOM_SERVER_SILENT_SECONDS=1.0)
     yield room_app
-    room_app.extensions["room_fanout"].stopped = True
+    room_app.extensions["room_fanout"].stop()
 
 
 def wait_for(check, seconds: float = 5.0):
