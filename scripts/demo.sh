@@ -11,5 +11,5 @@ elif grep -q "already there" instance-seed.err; then
 else
   cat instance-seed.err >&2; rm -f instance-seed.err; exit 1
 fi
-echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)"
+echo "Serving on http://${HOST:-127.0.0.1}:${PORT:-5000} (Ctrl+C stops)"
 exec .venv/bin/python wsgi.py
