@@ -10,6 +10,7 @@ class _Handler(socketserver.StreamRequestHandler):
     def handle(self):
         sink: SmtpSink = self.server.sink  # type: ignore[attr-defined]
         sink.connections += 1
+        sink.release.wait(30)  # a slow mail server: says nothing until the test lets it
         self.reply(b"220 sink ESMTP")
         while line := self.rfile.readline():
             verb = line.split(b" ", 1)[0].strip().upper()
@@ -35,7 +36,10 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 class SmtpSink:
-    def __init__(self):
+    def __init__(self, slow: bool = False):
+        self.release = threading.Event()
+        if not slow:
+            self.release.set()
         self.messages = []
         self.connections = 0
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)

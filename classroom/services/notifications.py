@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 from email.message import EmailMessage
 
 from flask import current_app
@@ -49,7 +50,19 @@ OUTBOX = "kelas.outbox"
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session) -> None:
     mails = session.info.pop(OUTBOX, None)
-    if mails:
+    if not mails:
+        return
+    if not current_app.config.get("MAIL_SERVER"):
+        send_mails(mails)  # only logged
+        return
+    # Beside the request, not in it: a publish can mail thousands of teachers and schools, and the coordinator
+    # should not wait for a distant mail server. The in-app notifications are already committed.
+    app = current_app._get_current_object()
+    threading.Thread(target=_deliver, args=(app, mails), name="mail", daemon=True).start()
+
+
+def _deliver(app, mails: list[tuple[str, str, str]]) -> None:
+    with app.app_context():
         send_mails(mails)
 
 

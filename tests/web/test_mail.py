@@ -3,6 +3,7 @@ connection; nothing is sent for an action that fails, and a mail server that is 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ from .test_matching_runs import programme, run_inline  # noqa: F401  (fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from smtp_sink import SmtpSink  # noqa: E402
+
+
+def wait_for(check, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return result
 
 
 @pytest.fixture
@@ -31,6 +39,7 @@ def test_publishing_mails_the_teacher_and_the_school_in_indonesian_after_it_comm
     assert sink.messages == []
     auth.login(programme["coordinator"])
     assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 200
+    assert wait_for(lambda: len(sink.messages) == 3)  # sent beside the request, once it has committed
     bodies: dict[str, list[str]] = {}
     for message in sink.messages:
         bodies.setdefault(message["To"], []).append(message.get_content().strip())
@@ -42,9 +51,24 @@ def test_publishing_mails_the_teacher_and_the_school_in_indonesian_after_it_comm
     assert bodies[teacher] == ["Jadwal baru diterbitkan: 24 sesi langsung untuk Anda."]
     assert sink.connections == 1  # every mail of the publish over one connection
 
-    sent = len(sink.messages)
     assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 409
-    assert len(sink.messages) == sent  # the refused second publish mails nobody
+    time.sleep(0.5)
+    assert len(sink.messages) == 3  # the refused second publish mails nobody
+
+
+def test_a_slow_mail_server_does_not_hold_up_the_coordinator(app, client, auth, programme):
+    slow = SmtpSink(slow=True)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=slow.port)
+    try:
+        run_id = run_inline(app, programme["coordinator_id"])
+        auth.login(programme["coordinator"])
+        assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 200
+        assert slow.messages == []  # published and answered while the mail server has not even said hello
+        slow.release.set()
+        assert wait_for(lambda: len(slow.messages) == 3)
+    finally:
+        slow.release.set()
+        slow.close()
 
 
 def test_an_action_that_rolls_back_sends_no_mail(app, factory, sink):
@@ -59,6 +83,7 @@ def test_an_action_that_rolls_back_sends_no_mail(app, factory, sink):
         notify([db.session.get(User, user_id)], "account_approved")
         assert sink.messages == []  # not before the commit
         db.session.commit()
+    assert wait_for(lambda: sink.messages)
     assert [(m["To"], m.get_content().strip()) for m in sink.messages] == [
         (email, "Akun Anda sudah disetujui. Selamat datang di Kelas Nusantara!")]
 
