@@ -201,6 +201,7 @@ class PresenceFanout:
         self.writing: dict[str, PendingInterval] = {}
         self.started = False
         self.stopped = False
+        self.task = None
         self.lock = threading.Lock()
         self._server: tuple[int, str] | None = None  # (pid, id): a forked child is a new server process
         self.registered = False
@@ -215,6 +216,10 @@ class PresenceFanout:
             self.registered = False
         return self._server[1]
 
+    @staticmethod
+    def server_name() -> str:
+        return f"{socket.gethostname()}:{os.getpid()}"  # for an operator reading room_servers
+
     def register_server(self) -> None:
         """Once per process, before its first connection's attendance is written."""
         server_id = self.server_id
@@ -223,7 +228,7 @@ class PresenceFanout:
         with self.lock:
             if self.registered:
                 return
-            room_service.register_server(server_id, f"{socket.gethostname()}:{os.getpid()}")
+            room_service.register_server(server_id, self.server_name())
             db.session.commit()
             self.registered = True
 
@@ -232,7 +237,7 @@ class PresenceFanout:
         if self.registered and not room_service.server_heartbeat(self.server_id):
             # The others took this process for dead (it was stopped or cut off for a while) and closed its
             # connections' attendance: it comes back, and the connections it still holds are present again.
-            room_service.register_server(self.server_id, f"{socket.gethostname()}:{os.getpid()}")
+            room_service.register_server(self.server_id, self.server_name())
             with self.lock:
                 for sid, connection in list(connections.items()):
                     if sid not in self.pending and sid not in self.writing:
@@ -280,9 +285,8 @@ class PresenceFanout:
     def stop(self, timeout: float = 5.0) -> None:
         """Ends the fan-out task after the round it is in (an app being torn down, as in the tests)."""
         self.stopped = True
-        task = getattr(self, "task", None)
-        if task is not None:
-            task.join(timeout)
+        if self.task is not None:
+            self.task.join(timeout)
 
     def _run(self) -> None:
         last_close_check = last_heartbeat = 0.0
