@@ -110,16 +110,10 @@ def shared_redis():
 def chat_order(live_session_id: int):
     """Store-then-send under one lock per room, so members receive ids in increasing order. With several
     processes (a message queue) the lock is also taken in Redis, which every process shares."""
-    global _redis
     with _room_locks[live_session_id]:
-        queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
-        if queue.startswith(("redis://", "rediss://", "unix://")):
-            if _redis is None:
-                import redis
-                _redis = redis.Redis.from_url(queue)
-            lock = _redis.lock(f"kelas:chat-order:{live_session_id}", timeout=10, blocking_timeout=10)
-        else:
-            lock = nullcontext()
+        shared = shared_redis()
+        lock = nullcontext() if shared is None else \
+            shared.lock(f"kelas:chat-order:{live_session_id}", timeout=10, blocking_timeout=10)
         held = ExitStack()
         try:
             held.enter_context(lock)
