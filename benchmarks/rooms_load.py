@@ -176,33 +176,29 @@ def stop_servers(servers) -> None:
             os.killpg(server.pid, signal.SIGKILL)
 
 
+def process_cpu_seconds(pid: int | str) -> float:
+    """User + system CPU of one process, from /proc; 0 for one that has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0.0
+
+
 def server_cpu_seconds(servers) -> float:
-    """User + system CPU of every server process and its workers, from /proc."""
+    """User + system CPU of every server process and its workers."""
     total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
     for server in servers:
         pids = [server.pid] + [int(p) for p in subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True,
                                                               text=True).stdout.split() if int(p) != server.pid]
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except (OSError, IndexError):
-                pass
+        total += sum(process_cpu_seconds(pid) for pid in pids)
     return total
 
 
 def database_cpu_seconds() -> float:
     """User + system CPU of every PostgreSQL process on the machine (others' tests included: a rough figure)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError):
-            pass
-    return total
+    pids = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return sum(process_cpu_seconds(pid) for pid in pids)
 
 
 def join_tokens(urls: list[str], codes: list[str], clients: int) -> list[dict]:
