@@ -137,6 +137,17 @@ def live_server(app):
 
 
 @pytest.fixture
+def log_in():
+    """Logs a browser page in through the login form, as a person would: `log_in(page, base_url, email)`."""
+    def log_in(page, base: str, email: str) -> None:
+        page.goto(f"{base}/auth/login")
+        page.fill('input[name="email"]', email)
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('main form button[type="submit"]')
+    return log_in
+
+
+@pytest.fixture
 def browser():
     """Debian's Chromium driven by Playwright; no browser is ever downloaded."""
     if not os.path.exists(CHROMIUM):

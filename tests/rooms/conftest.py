@@ -1,8 +1,14 @@
 """Room fixtures: a live session built the way the app builds one, and Socket.IO test clients on `/room`."""
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +110,55 @@ def received(client) -> dict[str, list]:
     for e in client.get_received("/room"):
         by_name.setdefault(e["name"], []).append(e["args"][0] if e["args"] else None)
     return by_name
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_room_servers(app, instance_path, count: int = 1, queue_url: str | None = None,
+                       **environment: str) -> list[tuple[subprocess.Popen, str]]:
+    """Server processes on the test app's database, as production runs them (gunicorn, one gevent worker),
+    joined by `queue_url` when given; each with its URL, once it answers. Stop them with stop_room_servers."""
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
+               SECRET_KEY=app.config["SECRET_KEY"], INSTANCE_PATH=str(instance_path), ROOM_PRESENCE_SECONDS="0.1",
+               **environment)
+    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    if queue_url:
+        env["SOCKETIO_MESSAGE_QUEUE"] = queue_url
+    servers = []
+    for _ in range(count):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+        servers.append((process, f"http://127.0.0.1:{port}"))
+    try:
+        for _, url in servers:
+            wait_until_serving(url)
+    except BaseException:
+        stop_room_servers([process for process, _ in servers])
+        raise
+    return servers
+
+
+def stop_room_servers(processes) -> None:
+    """SIGTERM to each (and its workers), then SIGKILL to any still there after 10 s; gone ones are skipped."""
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def wait_until_serving(url: str, seconds: float = 30) -> None:

@@ -1,18 +1,12 @@
 """A class in real browsers: Debian's Chromium with fake camera and microphone, driven by Playwright."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import make_room, wait_until_serving
-from .test_two_processes import free_port
+from .conftest import make_room, start_room_servers, stop_room_servers
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [pytest.mark.browser,
@@ -22,18 +16,9 @@ pytestmark = [pytest.mark.browser,
 
 @pytest.fixture
 def live_server(app, tmp_path):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-               SECRET_KEY=app.config["SECRET_KEY"], INSTANCE_PATH=str(tmp_path), ROOM_PRESENCE_SECONDS="0.1")
-    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-                              cwd=ROOT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(url)
+    [(server, url)] = start_room_servers(app, tmp_path)
     yield url
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=10)
+    stop_room_servers([server])
 
 
 @pytest.fixture
@@ -57,14 +42,11 @@ def join_as_student(browser, url, code, name):
     return context, page
 
 
-def test_a_class_in_the_browser(app, factory, live_server, browser):
+def test_a_class_in_the_browser(app, factory, live_server, browser, log_in):
     room = make_room(app, factory)
     teacher_context = browser.new_context(bypass_csp=True)  # lets the test evaluate its checks; the page itself runs under the CSP
     teacher = teacher_context.new_page()
-    teacher.goto(f"{live_server}/auth/login")
-    teacher.fill("input[name=email]", room.teacher_email)
-    teacher.fill("input[name=password]", "rahasia-sekali-123")
-    teacher.click("form button[type=submit]")
+    log_in(teacher, live_server, room.teacher_email)
     teacher.goto(f"{live_server}/rooms/{room.id}")
     teacher.wait_for_selector("#net.ok", timeout=10_000)
     teacher.click("#camera")

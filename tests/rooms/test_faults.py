@@ -20,8 +20,8 @@ from classroom.extensions import db
 from classroom.models import AttendanceInterval, ChatMessage, Participant
 from classroom.timefmt import as_utc, utcnow
 
-from .conftest import make_room, wait_until_serving
-from .test_two_processes import REDIS_URL, ROOT, free_port, redis_available
+from .conftest import make_room, start_room_servers, stop_room_servers
+from .test_two_processes import REDIS_URL, redis_available
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tcp_proxy import TcpProxy  # noqa: E402
@@ -35,33 +35,13 @@ def start_servers(app, tmp_path):
     started = []
 
     def start(count: int, queue_url: str) -> list[tuple[subprocess.Popen, str]]:
-        env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-                   SECRET_KEY=app.config["SECRET_KEY"], SOCKETIO_MESSAGE_QUEUE=queue_url,
-                   INSTANCE_PATH=str(tmp_path), ROOM_PRESENCE_SECONDS="0.1",
-                   ROOM_HEARTBEAT_SECONDS="0.5", ROOM_SERVER_SILENT_SECONDS="3")
-        servers = []
-        for _ in range(count):
-            port = free_port()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-                 "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-            started.append(process)
-            servers.append((process, f"http://127.0.0.1:{port}"))
-        for _, url in servers:
-            wait_until_serving(url)
+        servers = start_room_servers(app, tmp_path, count, queue_url,
+                                     ROOM_HEARTBEAT_SECONDS="0.5", ROOM_SERVER_SILENT_SECONDS="3")
+        started.extend(process for process, _ in servers)
         return servers
 
     yield start
-    for process in started:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    for process in started:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    stop_room_servers(started)
 
 
 class Member:

@@ -3,18 +3,12 @@ one process reaches a client on the other."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-from .conftest import make_room, wait_until_serving
+from .conftest import make_room, start_room_servers, stop_room_servers
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -26,35 +20,13 @@ def redis_available() -> bool:
         return False
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def two_servers(app, tmp_path):
     if not redis_available():
         pytest.skip(f"no Redis at {REDIS_URL}")
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-               SECRET_KEY=app.config["SECRET_KEY"], SOCKETIO_MESSAGE_QUEUE=REDIS_URL, INSTANCE_PATH=str(tmp_path),
-               ROOM_PRESENCE_SECONDS="0.1")
-    processes, urls = [], []
-    for _ in range(2):
-        port = free_port()
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True))
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            wait_until_serving(url)
-        yield urls
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=10)
+    servers = start_room_servers(app, tmp_path, 2, REDIS_URL)
+    yield [url for _, url in servers]
+    stop_room_servers([process for process, _ in servers])
 
 
 def test_chat_crosses_from_one_server_process_to_another(app, factory, two_servers):

@@ -27,15 +27,12 @@ def texts(page, selector: str) -> list[str]:
     return page.eval_on_selector_all(selector, "nodes => nodes.map(n => n.textContent)")
 
 
-def test_script_payloads_are_shown_as_text_and_never_run(app, factory, live_server, browser):
+def test_script_payloads_are_shown_as_text_and_never_run(app, factory, live_server, browser, log_in):
     app.config["ROOM_PRESENCE_SECONDS"] = 0
     room = make_room(app, factory)
     teacher_context = browser.new_context(bypass_csp=True)
     teacher = teacher_context.new_page()
-    teacher.goto(f"{live_server}/auth/login")
-    teacher.fill("input[name=email]", room.teacher_email)
-    teacher.fill("input[name=password]", "rahasia-sekali-123")
-    teacher.click("form button[type=submit]")
+    log_in(teacher, live_server, room.teacher_email)
     teacher.goto(f"{live_server}/rooms/{room.id}")
     teacher.wait_for_selector("#net.ok", timeout=15_000)
 

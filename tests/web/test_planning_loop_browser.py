@@ -9,7 +9,6 @@ from sqlalchemy import select
 from classroom.extensions import db
 from classroom.models import LiveSession, User
 
-PASSWORD = "rahasia-sekali-123"
 pytestmark = pytest.mark.browser
 
 
@@ -18,18 +17,11 @@ def see(page, text, timeout=10_000):
     expect(page.locator("body")).to_contain_text(text, timeout=timeout)
 
 
-def log_in(page, base, email):
-    page.goto(f"{base}/auth/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('main form button[type="submit"]')
-
-
 def log_out(page):
     page.click('header form button[type="submit"]')
 
 
-def test_teacher_school_and_coordinator_walk_the_loop(live_server, browser, factory, app):
+def test_teacher_school_and_coordinator_walk_the_loop(live_server, browser, factory, app, log_in):
     teacher_id, teacher_email = factory.teacher(name="Cut Nyak Dhien", province="11", subjects=["Matematika"], grades=[8])
     _, staff_email = factory.school(province="91", level="SMP", school_name="SMP Negeri 1 Jayapura")
     _, coordinator_email = factory.coordinator()

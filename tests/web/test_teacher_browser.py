@@ -18,12 +18,9 @@ def _cell(page, day: int, slot: int):
     return page.locator(f'td.slot[data-day="{day}"][data-slot="{slot}"]')
 
 
-def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, factory, app):
+def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, factory, app, log_in):
     _, email = factory.teacher(province="11")  # Aceh, WIB
-    page.goto(f"{live_server}/auth/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', "rahasia-sekali-123")
-    page.click('form button[type="submit"]')
+    log_in(page, live_server, email)
     page.goto(f"{live_server}/teacher/availability")
     page.wait_for_selector("#week-grid-editor:not([hidden]) table.week-grid")
 
@@ -54,12 +51,9 @@ def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, fac
     assert "Senin 07:30 WIT" in page.content()
 
 
-def test_a_refused_save_shows_the_servers_message(live_server, page, factory, app):
+def test_a_refused_save_shows_the_servers_message(live_server, page, factory, app, log_in):
     _, email = factory.teacher(province="11")
-    page.goto(f"{live_server}/auth/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', "rahasia-sekali-123")
-    page.click('form button[type="submit"]')
+    log_in(page, live_server, email)
     page.goto(f"{live_server}/teacher/availability")
     page.wait_for_selector("table.week-grid")
     # Log out behind the page's back: the save must say so instead of pretending.
