@@ -11,3 +11,5 @@ fi
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+# The compiled catalogues are built from translations/*/messages.po, not kept in git.
+.venv/bin/pybabel compile -d translations
