@@ -146,7 +146,7 @@
       var li = el("li", m.name);
       li.appendChild(el("span", say(m.role), "role"));
       if ((role === "teacher" || role === "host") && (m.role === "student" || m.role === "class_device")) {
-        var b = el("button", say("remove"), "small ghost");
+        var b = el("button", say("remove"), "small ghost"); b.dataset.control = "remove";
         b.onclick = function () { if (confirm(say("confirm_remove", {name: m.name}))) socket.emit("remove", {id: m.id}); };
         li.appendChild(document.createTextNode(" ")); li.appendChild(b);
       }
@@ -195,8 +195,8 @@
       if (me && h.id === me.id) mine = true;
       var li = el("li", h.name + " ");
       if (role === "teacher") {
-        var give = el("button", say("give_floor"), "small"); give.onclick = function () { socket.emit("floor", {id: h.id}); };
-        var done = el("button", say("done"), "small ghost"); done.onclick = function () { socket.emit("hand_lower", {id: h.id}); };
+        var give = el("button", say("give_floor"), "small"); give.dataset.control = "give-floor"; give.onclick = function () { socket.emit("floor", {id: h.id}); };
+        var done = el("button", say("done"), "small ghost"); done.dataset.control = "hand-done"; done.onclick = function () { socket.emit("hand_lower", {id: h.id}); };
         li.appendChild(give); li.appendChild(document.createTextNode(" ")); li.appendChild(done);
       }
       list.appendChild(li);
@@ -213,7 +213,7 @@
     if (f.id) {
       p.textContent = me && f.id === me.id ? say("floor_you") : say("floor_other", {name: f.name});
       if (role === "teacher") {
-        var b = el("button", say("take_floor"), "small ghost"); b.onclick = function () { socket.emit("floor", {id: null}); };
+        var b = el("button", say("take_floor"), "small ghost"); b.dataset.control = "take-floor"; b.onclick = function () { socket.emit("floor", {id: null}); };
         p.appendChild(document.createTextNode(" ")); p.appendChild(b);
       }
     }
@@ -235,7 +235,7 @@
       var row = el("div", null, "bar-row");
       var label = option + (poll.correct === i ? " ✓ " + say("correct") : "");
       if ((role === "student" || role === "class_device") && poll.open) {
-        var b = el("button", label, poll.mine === i ? "small" : "small ghost");
+        var b = el("button", label, poll.mine === i ? "small" : "small ghost"); b.dataset.control = "answer";
         b.onclick = function () { poll.mine = i; socket.emit("poll_answer", {poll: poll.id, option: i}); drawPoll(results); };
         row.appendChild(b);
       } else row.appendChild(el("span", label, "opt"));
@@ -249,7 +249,7 @@
     if (results) box.appendChild(el("p", say("votes", {n: results.total}), "muted"));
     box.appendChild(el("p", "", "muted")).id = "pollnote";
     if (role === "teacher" && poll.open) {
-      var close = el("button", say("close_poll"), "small ghost");
+      var close = el("button", say("close_poll"), "small ghost"); close.dataset.control = "close-poll";
       close.onclick = function () { socket.emit("poll_close", {poll: poll.id}); };
       box.appendChild(close);
     }
