@@ -48,6 +48,9 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Seconds a login (session or "remember me") lasts at most; auth/access.py enforces it on the server too.
+        "REMEMBER_COOKIE_DURATION": 30 * 86400,
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
         "MAIL_PORT": int(os.environ.get("SMTP_PORT", "25")),

@@ -8,7 +8,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .validation import Conflict, Unavailable, ValidationError
+from .validation import Conflict, Forbidden, Unavailable, ValidationError
 
 
 def wants_json() -> bool:
@@ -52,6 +52,11 @@ def init_app(app: Flask) -> None:
     def conflict(exc: Conflict):
         db.session.rollback()
         return error_response(409, "conflict", exc.message, exc.fields)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc: Forbidden):
+        db.session.rollback()
+        return error_response(403, "forbidden", exc.message)
 
     @app.errorhandler(Unavailable)
     def unavailable(exc: Unavailable):

@@ -20,6 +20,14 @@ class Conflict(Exception):
         super().__init__(message)
 
 
+class Forbidden(Exception):
+    """The person may not do this; `message`, already in their language, says who may."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
 class Unavailable(Exception):
     """A service the action needs (the queue, the database) is down for now; nothing was changed."""
 

@@ -59,6 +59,9 @@ ROUTES = [
     ("post", "/api/school/sessions/{live_session_id}/rating", "Rate a finished session", "school staff",
      {"type": "object", "required": ["stars"], "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5},
                                                               "comment": {"type": "string", "maxLength": 500}}}, 201, OBJECT),
+    ("get", "/api/school/colleagues", "People asking to join this school's staff", "school staff", None, 200, ARRAY),
+    ("post", "/api/school/colleagues/{colleague_id}/approve", "Let a new colleague in", "school staff", OBJECT, 200, OBJECT),
+    ("post", "/api/school/colleagues/{colleague_id}/refuse", "Refuse someone asking to join", "school staff", OBJECT, 200, OBJECT),
     ("get", "/api/coordinator/runs", "History of matching runs", "coordinator, admin", None, 200, ARRAY),
     ("post", "/api/coordinator/runs", "Start a matching run in a worker", "coordinator, admin",
      {"type": "object", "required": ["term_start", "term_end"], "properties": {

@@ -12,6 +12,7 @@ from ..models import LiveSession, MatchingRun, Notification, Role, SessionReques
 from ..services import accounts, matching, ratings, reasons, runs as run_service
 from ..services.notifications import message_for
 from ..sockets.runs import run_progress
+from ..schools.views import decide_on_colleague
 from ..timefmt import utcnow
 from .views import bp, json_body, request_json
 
@@ -95,11 +96,21 @@ def replan_run(run_id: int):
     return run_json(run), 202
 
 
+def pending_json(user: User) -> dict:
+    body = {"id": user.id, "name": user.name, "email": user.email, "role": user.role.value,
+            "created_at": user.created_at.isoformat()}
+    if user.school is not None:
+        colleagues = accounts.school_colleagues(user) if user.approved_at is None else []
+        # Joining a school that has staff: they approve, the coordinator cannot (and the list says so).
+        body["school"] = {"id": user.school.id, "npsn": user.school.npsn, "name": user.school.name,
+                          "active_staff": len(colleagues), "approved_by": "school" if colleagues else "coordinator"}
+    return body
+
+
 @bp.get("/coordinator/pending")
 @roles_required(*STAFF)
 def pending():
-    return jsonify([{"id": u.id, "name": u.name, "email": u.email, "role": u.role.value,
-                     "created_at": u.created_at.isoformat()} for u in accounts.pending_users()])
+    return jsonify([pending_json(u) for u in accounts.pending_users()])
 
 
 @bp.post("/coordinator/users/<int:user_id>/approve")
@@ -109,6 +120,26 @@ def approve(user_id: int):
     accounts.approve(user, current_user)
     db.session.commit()
     return {"id": user.id, "status": user.status.value}
+
+
+@bp.get("/school/colleagues")
+@roles_required(Role.SCHOOL)
+def waiting_colleagues():
+    return jsonify([pending_json(u) for u in accounts.waiting_colleagues(current_user)])
+
+
+@bp.post("/school/colleagues/<int:colleague_id>/approve")
+@roles_required(Role.SCHOOL)
+def approve_colleague(colleague_id: int):
+    newcomer = decide_on_colleague(colleague_id, accept=True)
+    return {"id": newcomer.id, "status": newcomer.status.value}
+
+
+@bp.post("/school/colleagues/<int:colleague_id>/refuse")
+@roles_required(Role.SCHOOL)
+def refuse_colleague(colleague_id: int):
+    newcomer = decide_on_colleague(colleague_id, accept=False)
+    return {"id": newcomer.id, "status": newcomer.status.value}
 
 
 def live_json(live: LiveSession) -> dict:

@@ -55,7 +55,7 @@ def user_json(user) -> dict:
         body["teacher"] = {"province": p.province_code, "timezone": p.timezone, "subjects": p.subjects,
                            "grades": p.grades, "max_sessions_per_day": p.max_sessions_per_day,
                            "max_sessions_per_week": p.max_sessions_per_week}
-    if user.school:
+    if user.school and user.is_active:  # not to whoever just typed a school's public NPSN
         body["school"] = {"id": user.school.id, "npsn": user.school.npsn, "name": user.school.name}
     return body
 

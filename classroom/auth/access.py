@@ -1,14 +1,15 @@
 """Who may do what: the login manager and the role checks every page and API route declares."""
 from __future__ import annotations
 
+import time
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from ..extensions import db
-from ..models import Role, User
+from ..models import AccountStatus, Role, User
 
 
 def init_login(app: Flask, login_manager: LoginManager) -> None:
@@ -18,11 +19,8 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+    def load_user(login_id: str) -> User | None:
+        return user_for_login_id(login_id)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -31,6 +29,23 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
         if wants_json():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def user_for_login_id(login_id: str) -> User | None:
+    """The active account a session's or remember cookie's id (`User.get_id`) still stands for, or None: after a
+    logout, a password reset or a disabling (the session version moved), or once the login is too old."""
+    try:
+        user_id, version, issued, _nonce = str(login_id).split(":")
+        user_id, version, issued = int(user_id), int(version), int(issued)
+    except ValueError:
+        return None
+    max_age = current_app.config["REMEMBER_COOKIE_DURATION"]  # seconds; the server holds it, not the browser
+    if not 0 < user_id < 2**31 or time.time() - issued > max_age:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or user.status != AccountStatus.ACTIVE:
+        return None
+    return user
 
 
 def roles_required(*roles: Role):

@@ -1,10 +1,13 @@
 """Log in, log out, register as a teacher or as school staff, and reset a password with a coordinator's link."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..extensions import db
 from ..forms import form_data, save
 from ..models import AccountStatus
 from ..reference import ALL_SUBJECTS, PROVINCES, SUBJECTS_BY_LEVEL
@@ -16,7 +19,12 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+    """A path on this site, or None. Browsers drop tabs and newlines and read `\\` as `/`, so `/\\t/evil.example`
+    would become `//evil.example`, another site: any control character or backslash refuses the target."""
+    if not target or not target.startswith("/") or "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc or target.startswith("//")) else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,6 +53,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_all_sessions()  # every session and remember cookie of the account, on every device
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -83,7 +93,7 @@ def register_school():
         data = form_data()
         errors = save(lambda: accounts.register_school(data))
         if not errors:
-            flash(_("Thank you! A coordinator will check and approve your account."), "success")
+            flash(_("Thank you! Your account waits for approval: by your school’s staff if your school is already in the programme, otherwise by a coordinator."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register_school.html", data=data, errors=errors, provinces=PROVINCES,
                            levels=SUBJECTS_BY_LEVEL.keys()), (400 if errors else 200)

@@ -1,7 +1,7 @@
 """The programme coordinator's pages: approvals, accounts and password resets, the programme at a glance."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ def home():
         User.role == Role.TEACHER, User.status == AccountStatus.ACTIVE))
     schools = db.session.scalar(select(func.count()).select_from(School).where(School.approved.is_(True)))
     return render_template("coordinator/home.html", pending=accounts.pending_users(), counts=counts,
+                           school_colleagues=accounts.school_colleagues,
                            statuses=RequestStatus, runs=runs, teacher_count=teachers, school_count=schools,
                            provinces=PROVINCES_BY_CODE)
 
@@ -44,12 +45,10 @@ def approve(user_id: int):
 @roles_required(*STAFF)
 def disable(user_id: int):
     user = db.get_or_404(User, user_id)
-    if user.role in STAFF and current_user.role != Role.ADMIN:
-        abort(403)
     if user.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
     else:
-        accounts.set_disabled(user, True)
+        accounts.disable(user, current_user)
         db.session.commit()
         flash(_("%(name)s is disabled.", name=user.name), "info")
     return redirect(url_for("coordinator.users"))
@@ -63,6 +62,7 @@ def users():
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     return render_template("coordinator/users.html", users=db.session.scalars(query).all(), roles=Role,
+                           needs_school_approval=accounts.needs_school_approval,
                            provinces=PROVINCES_BY_CODE)
 
 
@@ -71,8 +71,7 @@ def users():
 def reset_link(user_id: int):
     """A one-use password-reset link the coordinator passes on (by WhatsApp, phone, in person)."""
     user = db.get_or_404(User, user_id)
-    if user.role in STAFF and current_user.role != Role.ADMIN:
-        abort(403)
+    accounts.check_may_manage(current_user, user)
     link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
     return render_template("coordinator/reset_link.html", user=user, link=link)
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import enum
+import secrets
+import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +50,9 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     # Bumped on a password reset so that reset links already handed out stop working.
     password_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Part of every login's id (session cookie and remember cookie): bumped by logout, a password reset or
+    # disabling, which ends every session and remember token the account has anywhere.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -63,6 +68,15 @@ class User(UserMixin, db.Model):
         if not self.password_hash or self.password_hash.startswith("!"):  # no password set yet
             return False
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id, stored in the session and the remember cookie at login (the only caller):
+        `user:session_version:issued_at:nonce`, so each login's token differs, expires (auth/access.py checks the
+        age) and dies when the session version moves."""
+        return f"{self.id}:{self.session_version}:{int(time.time())}:{secrets.token_urlsafe(12)}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms import form_data, intervals_from_form, save
 from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
-from ..services import ratings as rating_service, reasons, requests as request_service
+from ..services import accounts, ratings as rating_service, reasons, requests as request_service
 from ..timefmt import DAYS, utcnow
 from ..validation import Conflict, ValidationError
 
@@ -36,6 +36,7 @@ def home():
                                   LiveSession.ends_at >= utcnow()).order_by(LiveSession.starts_at).limit(10)).all()
     return render_template("schools/home.html", school=school, province=PROVINCES_BY_CODE[school.province_code],
                            requests=requests, upcoming=upcoming, statuses=RequestStatus, explain=reasons.explain,
+                           colleagues=accounts.waiting_colleagues(current_user_obj()),
                            schedules={r.id: current_assignment(r) for r in requests})
 
 
@@ -129,4 +130,38 @@ def cancel_request(request_id: int):
     request_service.cancel_request(_own_request(request_id))
     db.session.commit()
     flash(_("The request is cancelled."), "info")
+    return redirect(url_for("schools.home"))
+
+
+
+def waiting_colleague(colleague_id: int):
+    """Someone asking to join the staff member's own school; anyone else is simply not found."""
+    newcomer = next((u for u in accounts.waiting_colleagues(current_user_obj()) if u.id == colleague_id), None)
+    if newcomer is None:
+        abort(404)
+    return newcomer
+
+
+def decide_on_colleague(colleague_id: int, accept: bool):
+    """The school's staff let a newcomer in or keep them out (page and API alike); committed."""
+    newcomer = waiting_colleague(colleague_id)
+    if accept:
+        accounts.approve(newcomer, current_user_obj())
+    else:
+        accounts.refuse_colleague(newcomer, current_user_obj())
+    db.session.commit()
+    return newcomer
+
+
+@bp.post("/colleagues/<int:colleague_id>/approve")
+@roles_required(Role.SCHOOL)
+def approve_colleague(colleague_id: int):
+    flash(_("%(name)s can now log in.", name=decide_on_colleague(colleague_id, True).name), "success")
+    return redirect(url_for("schools.home"))
+
+
+@bp.post("/colleagues/<int:colleague_id>/refuse")
+@roles_required(Role.SCHOOL)
+def refuse_colleague(colleague_id: int):
+    flash(_("%(name)s will not join your school.", name=decide_on_colleague(colleague_id, False).name), "info")
     return redirect(url_for("schools.home"))

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..timefmt import utcnow
-from ..validation import ValidationError
+from ..validation import Forbidden, ValidationError
 from . import fields
+from .notifications import notify
 from .quality import DEFAULT_DAY_LIMIT, DEFAULT_WEEK_LIMIT
 
 RESET_MAX_AGE = 3 * 24 * 3600  # a reset link handed over by a coordinator lasts three days
@@ -80,6 +81,9 @@ def register_school(data: dict) -> User:
     user.timezone = school.timezone
     db.session.add(user)
     db.session.flush()
+    colleagues = school_colleagues(user)
+    if colleagues:  # they, and only they, can let the newcomer in
+        notify(colleagues, "colleague_waiting", name=user.name, email=user.email)
     return user
 
 
@@ -97,16 +101,71 @@ def create_staff_account(data: dict, role: Role) -> User:
     return user
 
 
+STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
+def check_may_manage(manager: User, user: User) -> None:
+    """Coordinator and admin accounts are the admin's alone: approving, enabling, disabling, reset links."""
+    if user.role in STAFF_ROLES and manager.role != Role.ADMIN:
+        raise Forbidden(_("Only an admin manages coordinator and admin accounts."))
+
+
+def school_colleagues(user: User) -> list[User]:
+    """The active staff of the user's school, the user apart."""
+    if user.school_id is None:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.school_id == user.school_id, User.role == Role.SCHOOL, User.status == AccountStatus.ACTIVE,
+        User.id != user.id).order_by(User.name)))
+
+
+def needs_school_approval(user: User) -> bool:
+    """A newcomer to a school that already has active staff: only they can let a new colleague read the school's
+    requests and join codes (anybody can type a school's public NPSN). Someone approved once and later disabled is
+    no newcomer."""
+    return user.role == Role.SCHOOL and user.approved_at is None and bool(school_colleagues(user))
+
+
+def _is_colleague(approver: User, user: User) -> bool:
+    return (approver.role == Role.SCHOOL and approver.status == AccountStatus.ACTIVE and approver.id != user.id
+            and approver.school_id is not None and approver.school_id == user.school_id)
+
+
 def approve(user: User, approver: User) -> None:
+    """Activate an account. A coordinator approves teachers and new schools' staff; a school's own staff approve
+    newcomers to their school (nobody else can, not silently either); an admin alone handles staff accounts."""
+    check_may_manage(approver, user)
+    if needs_school_approval(user) and not _is_colleague(approver, user):
+        raise Forbidden(_("%(school)s already has staff: only they can let a new colleague in.",
+                          school=user.school.name))
     user.status = AccountStatus.ACTIVE
-    user.approved_at = utcnow()
+    user.approved_at = user.approved_at or utcnow()
     user.approved_by_id = approver.id
     if user.school is not None:
         user.school.approved = True
 
 
-def set_disabled(user: User, disabled: bool) -> None:
-    user.status = AccountStatus.DISABLED if disabled else AccountStatus.ACTIVE
+def refuse_colleague(user: User, staff_member: User) -> None:
+    """The school's staff say this newcomer is not one of them: the account stays shut, and only they could
+    still let it in later."""
+    if not (needs_school_approval(user) and _is_colleague(staff_member, user)):
+        raise Forbidden(_("You are not allowed to do this."))
+    user.status = AccountStatus.DISABLED
+    user.end_all_sessions()
+
+
+def waiting_colleagues(staff_member: User) -> list[User]:
+    """Newcomers asking to join the staff member's school, for its staff to approve or refuse."""
+    return [u for u in db.session.scalars(select(User).where(
+        User.school_id == staff_member.school_id, User.role == Role.SCHOOL, User.status == AccountStatus.PENDING,
+        User.approved_at.is_(None)).order_by(User.created_at)) if _is_colleague(staff_member, u)]
+
+
+def disable(user: User, manager: User) -> None:
+    """Shut an account and end its sessions everywhere; enabling it again is `approve`."""
+    check_may_manage(manager, user)
+    user.status = AccountStatus.DISABLED
+    user.end_all_sessions()
 
 
 def pending_users() -> list[User]:
@@ -147,4 +206,5 @@ def reset_password(token: str, new_password: str) -> User:
     errors.raise_if_any()
     user.set_password(password)
     user.password_version += 1
+    user.end_all_sessions()  # whoever knew the old password is logged out everywhere
     return user

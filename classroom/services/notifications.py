@@ -26,6 +26,7 @@ def message_for(kind: str, params: dict) -> str:
         "request_unserved": lambda: _("Your request %(subject)s grade %(grade)d could not be served this time.", **params),
         "session_withdrawn": lambda: _("%(teacher)s cannot teach %(subject)s on %(when)s: %(reason)s", **params),
         "assignment_withdrawn": lambda: _("%(teacher)s withdrew from %(subject)s grade %(grade)d (%(school)s): %(reason)s", **params),
+        "colleague_waiting": lambda: _("%(name)s (%(email)s) asks to join your school's staff. Approve or refuse on your school's page.", **params),
         "assignment_changed": lambda: _("Your timetable changed after a re-plan: %(subject)s grade %(grade)d.", **params),
     }
     text = texts.get(kind)

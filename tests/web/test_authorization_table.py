@@ -86,12 +86,18 @@ class World:
                                                  "password": PASSWORD, "province": "11",
                                                  "subjects": ["Matematika"], "grades": [8]})
             db.session.flush()
+            school_npsn = db.session.scalar(select(User).where(User.email == programme["staff"])).school.npsn
+            newcomers = [accounts.register_school({"name": "Rekan Baru", "email": f"rekan{n}@contoh.sch.id",
+                                                   "password": PASSWORD, "npsn": school_npsn}) for n in range(4)]
+            db.session.flush()
             note = Notification(user_id=teacher.user_id, kind="account_approved", params={})
             db.session.add(note)
             db.session.commit()
             self.ids = {"run_id": run_id, "assignment_id": assignment.id, "request_id": request.id,
                         "live_session_id": future.id, "open_room": open_now.id, "exception_id": exception.id,
-                        "user_id": pending.id, "notification_id": note.id, "deck_id": 1, "number": 1}
+                        "user_id": pending.id, "notification_id": note.id,
+                        "colleagues": dict(zip(["/approve", "/refuse", "api/approve", "api/refuse"],
+                                               [u.id for u in newcomers])), "deck_id": 1, "number": 1}
             self.reset_token = accounts.make_reset_token(pending)
             self.teacher_profile_id = teacher.id
             emails = {"teacher": teacher.user.email, "other teacher": db.session.get(User, other_teacher_id).email,
@@ -118,6 +124,9 @@ class World:
                         from classroom.models import TeacherProfile
                         return db.session.get(TeacherProfile, self.teacher_profile_id).calendar_token
                 return self.reset_token
+            if name == "colleague_id":  # one newcomer per route: each is approved or refused once
+                action = template.rsplit("/", 1)[1]
+                return str(self.ids["colleagues"][("api/" if template.startswith("/api/") else "/") + action])
             if name == "live_session_id" and template.startswith("/rooms/"):
                 return str(self.ids["open_room"])
             return str(self.ids[name])
