@@ -11,7 +11,7 @@ times smaller.
 """
 from __future__ import annotations
 
-import re
+import math
 import threading
 import time
 from collections import defaultdict
@@ -22,9 +22,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from .compiled import WEEK, Compiled, TeacherState
-
-_LOG_LINE = re.compile(r"^#(\w+)\s+([\d.]+)s\s+best:(\S+)\s+next:\[(\S+),(\S+)\]")
-
 
 @dataclass
 class SubProblem:
@@ -218,21 +215,33 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
         progress({"seconds": round(time.perf_counter() - started, 2), "objective": obj,
                   "bound": bnd, "gap": gap})
 
+    callback = None
     if progress is not None:
-        solver.parameters.log_search_progress = True
-        solver.parameters.log_to_stdout = False
+        # progress comes from the solver's callbacks, never from its log (whose `best:inf`
+        # crashed re-planning, issue 14)
+        lock = threading.Lock()
+        seen = {"best": None, "bound": None}
 
-        def on_log(line: str) -> None:
-            m = _LOG_LINE.match(line)
-            if not m:
+        def on_bound(value: float) -> None:
+            if not math.isfinite(value):
                 return
-            try:
-                best = float(m.group(3))
-                hi = float(m.group(5))
-            except ValueError:
-                return
-            report(int(best) if best > -1e18 else None, int(hi) if abs(hi) < 1e18 else None)
-        solver.log_callback = on_log
+            with lock:
+                seen["bound"] = int(math.floor(value + 1e-6))
+                best, bound = seen["best"], seen["bound"]
+            report(best, bound)
+
+        class _OnSolution(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                value = self.objective_value
+                if not math.isfinite(value):
+                    return
+                with lock:
+                    seen["best"] = int(round(value))
+                    best, bound = seen["best"], seen["bound"]
+                report(best, bound)
+
+        callback = _OnSolution()
+        solver.best_bound_callback = on_bound
 
     watcher = None
     done = threading.Event()
@@ -245,7 +254,7 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
                     time.sleep(0.05)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-    status = solver.Solve(model)
+    status = solver.Solve(model, callback)
     done.set()
     status_name = solver.StatusName(status)
     assigned: dict[int, tuple[int, list[int]]] = {}
@@ -255,6 +264,8 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
                 assigned[r] = (t, [s for s, x in x_of[(r, t)] if solver.BooleanValue(x)])
         obj = int(round(solver.ObjectiveValue()))
         bound = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+        # a search that ends by proving optimality does not always call the bound callback
+        report(obj, bound)
     else:
         obj, bound = 0, None
         if status == cp_model.INFEASIBLE:

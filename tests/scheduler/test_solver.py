@@ -67,6 +67,45 @@ def test_replanning_keeps_valid_assignments_and_counts_moves(tiny_json):
     assert "moved" in second.to_json()
 
 
+def test_replanning_a_replan_with_progress_reports_finite_figures(tiny_json):
+    """Issue 14: the second re-plan (of a published re-plan) crashed with OverflowError because
+    the solver's log said `best:inf`; progress now comes from the solver's callbacks."""
+    inst = load_instance(tiny_json)
+    first = solve(inst, time_limit=5)
+    seen = []
+    second = solve(inst, time_limit=5, previous=first, progress=seen.append)
+    third = solve(inst, time_limit=5, previous=second, progress=seen.append)
+    for solution in (second, third):
+        assert validate(inst, solution).valid
+        assert solution.moved == 0
+        assert solution.objective >= first.objective
+    assert seen
+    for info in seen:
+        for key in ("objective", "bound"):
+            assert info[key] is None or (isinstance(info[key], int) and abs(info[key]) < 10 ** 12)
+        if info["objective"] is not None and info["bound"] is not None:
+            assert info["bound"] >= info["objective"]
+    assert seen[-1]["objective"] == third.objective
+
+
+def test_progress_of_one_model_comes_from_solution_and_bound_callbacks(tiny_json):
+    """The whole model's progress: solutions and bounds reach the callback while it searches
+    (none of it read from a log), every bound is a true bound, the last figures are the result."""
+    from scheduler.compiled import Compiled, TeacherState
+    from scheduler.cpsat import SubProblem, solve_subproblem
+
+    c = Compiled(load_instance(tiny_json))
+    requests = [r for r in range(c.n_requests) if len(c.pairs[r])]
+    seen = []
+    res = solve_subproblem(c, SubProblem(requests, TeacherState(c)), time_limit=10, workers=2,
+                           progress=seen.append)
+    assert res.status == "OPTIMAL"
+    assert len(seen) >= 2       # reported while searching, not only at the end
+    assert all(i["objective"] is None or i["objective"] <= res.objective for i in seen)
+    assert all(i["bound"] is None or i["bound"] >= res.objective for i in seen)
+    assert (seen[-1]["objective"], seen[-1]["bound"]) == (res.objective, res.bound) == (13074, 13074)
+
+
 def test_reasons_for_unassigned_requests_are_actionable():
     data = instance(
         [teacher("t1", subjects=("Fisika",), grades=(10,), availability=(("mon", "05:00", "07:00"),)),
