@@ -38,55 +38,56 @@ def solve_textbook(instance: Instance, time_limit: float = 60.0, workers: int = 
         for t in c.pairs[r].tolist():
             ok = c.tstart[d][t, c.r_ticks[r]]
             ticks, days = c.r_ticks[r][ok], c.r_days[r][ok]
-            a = model.NewBoolVar("")
+            name = c.pair_name(r, t)
+            a = model.new_bool_var(f"a[{name}]")
             choice[(r, t)] = a
             by_request[r].append(a)
             objective.append(c.weight(r, t) * a)
             xs, per_day = [], defaultdict(list)
             for s, day in zip(ticks.tolist(), days.tolist()):
-                x = model.NewBoolVar("")
+                x = model.new_bool_var(f"x[{name},{s}]")
                 xs.append((s, x))
                 per_day[day].append(x)
                 per_tday[(t, int(c.teacher_day(t, s)))].append(x)
                 # the break is part of the interval; wrap handled by a second copy a week later
-                intervals[t].append(model.NewOptionalFixedSizeIntervalVar(s, d + c.brk, x, ""))
+                intervals[t].append(model.new_optional_fixed_size_interval_var(s, d + c.brk, x, ""))
                 if s + d + c.brk > 2016:
-                    intervals[t].append(model.NewOptionalFixedSizeIntervalVar(s - 2016, d + c.brk, x, ""))
+                    intervals[t].append(model.new_optional_fixed_size_interval_var(s - 2016, d + c.brk, x, ""))
             starts_of[(r, t)] = xs
-            model.Add(sum(x for _, x in xs) == spw * a)
+            model.add(sum(x for _, x in xs) == spw * a)
             for day_xs in per_day.values():
-                model.Add(sum(day_xs) <= 1)
+                model.add(sum(day_xs) <= 1)
             week[t].append(spw * a)
     for t, ivs in intervals.items():
-        model.AddNoOverlap(ivs)
+        model.add_no_overlap(ivs)
     for (t, _), xs in per_tday.items():
-        model.Add(sum(xs) <= int(c.max_day[t]))
+        model.add(sum(xs) <= int(c.max_day[t]))
     for t, terms in week.items():
-        model.Add(sum(terms) <= int(c.max_week[t]))
+        model.add(sum(terms) <= int(c.max_week[t]))
     schools = defaultdict(list)
     for r, avs in by_request.items():
-        model.AddAtMostOne(avs)
+        model.add_at_most_one(avs)
         schools[int(c.r_school[r])].extend(avs)
-    for avs in schools.values():
-        b = model.NewBoolVar("")
-        model.Add(b <= sum(avs))
-        objective.append(instance.fairness_bonus * b)
-    model.Maximize(sum(objective))
+    for school, avs in schools.items():
+        b = model.new_bool_var(f"bonus[{instance.schools[school].id}]")
+        model.add(b <= sum(avs))
+        objective.append(c.bonus * b)
+    model.maximize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
-    status = solver.Solve(model)
+    status = solver.solve(model)
     assigned = {}
     bound = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for (r, t), a in choice.items():
-            if solver.BooleanValue(a):
-                assigned[r] = (t, [s for s, x in starts_of[(r, t)] if solver.BooleanValue(x)])
-        bound = int(solver.BestObjectiveBound() + 1e-6)
+            if solver.boolean_value(a):
+                assigned[r] = (t, [s for s, x in starts_of[(r, t)] if solver.boolean_value(x)])
+        bound = int(solver.best_objective_bound + 1e-6)
     elif status != cp_model.UNKNOWN:
         bound = 0
     else:
-        bound = int(solver.BestObjectiveBound() + 1e-6) if solver.BestObjectiveBound() < 1e18 else None
+        bound = int(solver.best_objective_bound + 1e-6) if solver.best_objective_bound < 1e18 else None
     return build_solution(c, assigned, _state_of(c, assigned), solver="textbook-cpsat",
-                          status=solver.StatusName(status), bound=bound,
+                          status=solver.status_name(status), bound=bound,
                           seconds=time.perf_counter() - started)

@@ -73,11 +73,11 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
     if not any(len(p) for p in c.pairs):
         return 0
     pr, pt, tdf, tdl = _pair_days(c)
-    w = (c.prio[pr] * c.spw[pr] * (50 + c.q10[pt])).astype(np.float64)
+    w = c.weights(pr, pt).astype(np.float64)
     spw = c.spw[pr]
     cap_day = teacher_day_capacity(c)
     cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
-    bonus = c.instance.fairness_bonus * len(set(c.r_school[pr].tolist()))
+    bonus = c.bonus * len(set(c.r_school[pr].tolist()))
     lam = np.zeros(c.n_teachers)
     mu = np.zeros((c.n_teachers, 7))
     has_day = tdf >= 0

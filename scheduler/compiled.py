@@ -103,9 +103,29 @@ class Compiled:
             keep = day_ok.sum(axis=1) >= request.sessions_per_week
             self.pairs.append(cands[keep])
 
-    # --- helpers -----------------------------------------------------------
+    # --- the score (the solvers' only copy; scheduler/validate.py keeps its own on purpose) ----
+    def weights(self, ri, ti):
+        """Score of request(s) ri served by teacher(s) ti: priority x sessions x (50 + 10 x quality).
+        Works on ints and on numpy arrays alike."""
+        return self.prio[ri] * self.spw[ri] * (50 + self.q10[ti])
+
     def weight(self, ri: int, ti: int) -> int:
-        return int(self.prio[ri] * self.spw[ri] * (50 + self.q10[ti]))
+        return int(self.weights(ri, ti))
+
+    @property
+    def bonus(self) -> int:
+        """Fairness bonus for every school with at least one served request."""
+        return self.instance.fairness_bonus
+
+    def score(self, chosen: dict[int, tuple[int, list[int]]]) -> int:
+        schools = {int(self.r_school[r]) for r in chosen}
+        return sum(self.weight(r, t) for r, (t, _) in chosen.items()) + self.bonus * len(schools)
+
+    def pair_name(self, ri: int, ti: int) -> str:
+        """Request and teacher ids, to name a model's variables."""
+        return f"{self.instance.requests[ri].id},{self.instance.teachers[ti].id}"
+
+    # --- helpers -----------------------------------------------------------
 
     def teacher_day(self, ti: int, ticks):
         return ((ticks + self.t_off[ti]) % WEEK) // DAY

@@ -132,40 +132,41 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
             spw = int(c.spw[p.r])
             if len(np.unique(days)) < spw:
                 continue
-            a = model.NewBoolVar("")
+            name = c.pair_name(p.r, t)
+            a = model.new_bool_var(f"a[{name}]")       # teacher t serves request r
             a_vars[(p.r, t)] = a
             a_by_request[p.r].append(a)
             objective.append(c.weight(p.r, t) * a)
             week_terms.append(spw * a)
             h = hint.get(p.r)
             hinted = set(h[1]) if h is not None and h[0] == t else set()
-            model.AddHint(a, bool(hinted))
+            model.add_hint(a, bool(hinted))
             xs = []
             per_day: dict[int, list] = defaultdict(list)
             span = int(c.dur[p.r]) + c.brk
             for s, d, td in zip(starts.tolist(), days.tolist(), tdays.tolist()):
-                x = model.NewBoolVar("")
-                model.AddHint(x, s in hinted)
+                x = model.new_bool_var(f"x[{name},{s}]")   # a session starts at tick s
+                model.add_hint(x, s in hinted)
                 xs.append(x)
                 per_day[d].append(x)
                 per_tday[td].append(x)
                 arcs.append((s, span, x))
             n_vars += len(xs) + 1
             x_of[(p.r, t)] = list(zip(starts.tolist(), xs))
-            model.Add(sum(xs) == spw * a)
+            model.add(sum(xs) == spw * a)
             for d, day_xs in per_day.items():
                 if len(day_xs) > 1:
-                    model.Add(sum(day_xs) <= a)
+                    model.add(sum(day_xs) <= a)
                 else:
-                    model.AddImplication(day_xs[0], a)
+                    model.add_implication(day_xs[0], a)
         if not week_terms:
             continue
         room_week = int(c.max_week[t] - sub.state.week_count[t])
-        model.Add(sum(week_terms) <= room_week)
+        model.add(sum(week_terms) <= room_week)
         for td, xs in per_tday.items():
             room = int(c.max_day[t] - sub.state.day_count[t, td])
             if len(xs) > room:
-                model.Add(sum(xs) <= room)
+                model.add(sum(xs) <= room)
         # clique cuts: every pair of clashing sessions meets at the start of one of them
         arcs.sort(key=lambda a: a[0])
         starts_arr = np.array([a[0] for a in arcs])
@@ -176,23 +177,23 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
                 key = tuple(id(v) for v in members)
                 if key not in seen:
                     seen.add(key)
-                    model.AddAtMostOne(members)
+                    model.add_at_most_one(members)
     # a request is served by at most one teacher; the school bonus needs one served request
     schools: dict[int, list] = defaultdict(list)
     for r, avs in a_by_request.items():
         if len(avs) > 1:
-            model.AddAtMostOne(avs)
+            model.add_at_most_one(avs)
         schools[int(c.r_school[r])].extend(avs)
-    bonus = c.instance.fairness_bonus
+    bonus = c.bonus
     if bonus:
         for s, avs in schools.items():
             if s in sub.served_schools:
                 continue
-            b = model.NewBoolVar("")
-            model.Add(b <= sum(avs))
-            model.AddHint(b, any(hint.get(r) is not None and int(c.r_school[r]) == s for r in sub.requests))
+            b = model.new_bool_var(f"bonus[{c.instance.schools[s].id}]")
+            model.add(b <= sum(avs))
+            model.add_hint(b, any(hint.get(r) is not None and int(c.r_school[r]) == s for r in sub.requests))
             objective.append(bonus * b)
-    model.Maximize(sum(objective))
+    model.maximize(sum(objective))
 
     solver = cp_model.CpSolver()
     remaining = max(0.1, time_limit - (time.perf_counter() - began))
@@ -250,20 +251,20 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
             # StopSearch before Solve has started is lost, so keep asking until it returns
             while not done.is_set():
                 if stop.wait(0.1):
-                    solver.StopSearch()
+                    solver.stop_search()
                     time.sleep(0.05)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-    status = solver.Solve(model, callback)
+    status = solver.solve(model, callback)
     done.set()
-    status_name = solver.StatusName(status)
+    status_name = solver.status_name(status)
     assigned: dict[int, tuple[int, list[int]]] = {}
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for (r, t), a in a_vars.items():
-            if solver.BooleanValue(a):
-                assigned[r] = (t, [s for s, x in x_of[(r, t)] if solver.BooleanValue(x)])
-        obj = int(round(solver.ObjectiveValue()))
-        bound = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+            if solver.boolean_value(a):
+                assigned[r] = (t, [s for s, x in x_of[(r, t)] if solver.boolean_value(x)])
+        obj = int(round(solver.objective_value))
+        bound = int(np.floor(solver.best_objective_bound + 1e-6))
         # a search that ends by proving optimality does not always call the bound callback
         report(obj, bound)
     else:

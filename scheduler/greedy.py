@@ -34,10 +34,7 @@ def greedy_assign(compiled: Compiled, order=None, state: TeacherState | None = N
 
 
 def score_of(compiled: Compiled, chosen: dict[int, tuple[int, list[int]]]) -> int:
-    c = compiled
-    schools = {int(c.r_school[r]) for r in chosen}
-    return sum(c.weight(r, t) for r, (t, _) in chosen.items()) + \
-        c.instance.fairness_bonus * len(schools)
+    return compiled.score(chosen)
 
 
 def greedy(instance: Instance, compiled: Compiled | None = None) -> Solution:

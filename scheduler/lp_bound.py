@@ -36,14 +36,15 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0) -> int | No
             spw = int(c.spw[p.r])
             if len(np.unique(days)) < spw:
                 continue
-            a = lp.NumVar(0, 1, "")
+            name = c.pair_name(p.r, t)
+            a = lp.NumVar(0, 1, f"a[{name}]")
             a_by_request[p.r].append(a)
             objective.SetCoefficient(a, c.weight(p.r, t))
             week.append((spw, a))
             xs, per_day = [], defaultdict(list)
             span = int(c.dur[p.r]) + c.brk
             for s, d, td in zip(starts.tolist(), days.tolist(), tdays.tolist()):
-                x = lp.NumVar(0, 1, "")
+                x = lp.NumVar(0, 1, f"x[{name},{s}]")
                 xs.append(x)
                 per_day[d].append(x)
                 per_tday[td].append(x)
@@ -65,10 +66,10 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0) -> int | No
         lp.Add(sum(avs) <= 1)
         schools[int(c.r_school[r])].extend(avs)
     for s, avs in schools.items():
-        if s not in sub.served_schools and c.instance.fairness_bonus:
-            b = lp.NumVar(0, 1, "")
+        if s not in sub.served_schools and c.bonus:
+            b = lp.NumVar(0, 1, f"bonus[{c.instance.schools[s].id}]")
             lp.Add(b <= sum(avs))
-            objective.SetCoefficient(b, c.instance.fairness_bonus)
+            objective.SetCoefficient(b, c.bonus)
     remaining = time_limit - (time.perf_counter() - began)
     if remaining <= 0.1:
         return None

@@ -239,9 +239,9 @@ def _trivial_bound(c: Compiled) -> int:
     total, schools = 0, set()
     for r, teachers in enumerate(c.pairs):
         if len(teachers):
-            total += int(c.prio[r] * c.spw[r] * (50 + c.q10[teachers].max()))
+            total += int(c.weights(r, teachers).max())
             schools.add(int(c.r_school[r]))
-    return total + c.instance.fairness_bonus * len(schools)
+    return total + c.bonus * len(schools)
 
 
 def _greedy_orders(c: Compiled):
