@@ -50,6 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
         manage_session=False,
+        # One client's events are handled one after another, in the order it sent them, by the thread or
+        # greenlet that reads its connection (its WebSocket, or its long-polling POST): python-socketio's
+        # default starts a thread per event, and the threads of one sender's chat raced for the room's lock
+        # (docs/rooms.md). Other clients have readers of their own, so a slow handler delays only its sender.
+        async_handlers=False,
         **client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
     )
 

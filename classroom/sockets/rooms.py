@@ -106,6 +106,11 @@ def shared_redis():
     return _redis
 
 
+def chat_order_key(live_session_id: int) -> str:
+    """The Redis lock every process takes around a room's store-then-send."""
+    return f"kelas:chat-order:{live_session_id}"
+
+
 @contextmanager
 def chat_order(live_session_id: int):
     """Store-then-send under one lock per room, so members receive ids in increasing order. With several
@@ -113,7 +118,7 @@ def chat_order(live_session_id: int):
     with _room_locks[live_session_id]:
         shared = shared_redis()
         lock = nullcontext() if shared is None else \
-            shared.lock(f"kelas:chat-order:{live_session_id}", timeout=10, blocking_timeout=10)
+            shared.lock(chat_order_key(live_session_id), timeout=10, blocking_timeout=10)
         held = ExitStack()
         try:
             held.enter_context(lock)
@@ -127,7 +132,9 @@ def chat_order(live_session_id: int):
 
 def room_event(roles=None, limit: str = "default", changes_room: bool = True):
     """Every room event: known connection, role, flood limit, one commit, `error` to the sender on refusal.
-    An event that may change what a joiner is shown (`changes_room`) drops the room's snapshot."""
+    An event that may change what a joiner is shown (`changes_room`) drops the room's snapshot.
+    A client that asks for an acknowledgement gets the handler's answer, or the refusal's body, as it: the page
+    sends chat one message at a time that way, so it knows which one was stored and which must wait and go again."""
     def decorator(handler):
         @wraps(handler)
         def wrapped(self, *args):
@@ -141,17 +148,21 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True):
                     raise RoomError(429, "rate_limited", _("Slow down a little, please."))
                 if len(args) > 1:
                     raise RoomError(400, "validation", _("Send one JSON object with the event."))
-                handler(self, connection, args[0] if args else None)
+                answer = handler(self, connection, args[0] if args else None)
                 db.session.commit()
                 if changes_room:
                     snapshots().changed(connection.live_session_id)
+                return answer
             except RoomError as exc:
                 db.session.rollback()
                 send_error(exc)
+                return exc.as_json()
             except Exception:  # the room goes on; the sender learns that this one event failed
                 db.session.rollback()
                 current_app.logger.exception("room event %s failed", handler.__name__)
-                send_error(RoomError(500, "server_error", _("Something went wrong on our side. Please try again.")))
+                refusal = RoomError(500, "server_error", _("Something went wrong on our side. Please try again."))
+                send_error(refusal)
+                return refusal.as_json()
         wrapped.room_event = True
         return wrapped
     return decorator
@@ -543,7 +554,9 @@ class RoomNamespace(Namespace):
         return super().trigger_event(event, *args)
 
     def _unknown_event(self, *args):
-        send_error(RoomError(400, "unknown_event", _("This room does not know that event.")))
+        refusal = RoomError(400, "unknown_event", _("This room does not know that event."))
+        send_error(refusal)
+        return refusal.as_json()
 
     def on_connect(self, auth=None):
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -564,7 +577,8 @@ class RoomNamespace(Namespace):
             db.session.commit()
         except RoomError as exc:
             db.session.rollback()
-            raise ConnectionRefusedError(exc.as_json())
+            # The connect error's `message` is the words, its `data` the shape every error has: the page shows why.
+            raise ConnectionRefusedError(exc.message, exc.as_json())
         _participant_cache[connection.participant_id] = (connection.live_session_id, connection.role)
         connections[request.sid] = connection
         if interval_id is None:
@@ -604,6 +618,7 @@ class RoomNamespace(Namespace):
             db.session.commit()  # stored before it is sent on
             emit("chat", room_service.message_json(message), to=room_name(live.id))
         snapshots().chat_sent(live.id, message.id)
+        return {"id": message.id}
 
     @room_event(limit="sync", changes_room=False)
     def on_sync(self, connection: Connection, data):

@@ -67,6 +67,7 @@
     socket.on("connect", function () {
       setNet(socket.io.engine.transport.name === "polling" ? say("polling") : say("online"), true);
       socket.io.engine.once("upgrade", function () { setNet(say("online"), true); });
+      synced = false;  // the chat outbox waits for this answer: what we typed may already be stored
       socket.emit("sync", {after: lastId});  // everything sent while we were away
     });
     socket.on("disconnect", function (reason) {
@@ -74,13 +75,14 @@
       Object.keys(peers).forEach(closePeer);
     });
     socket.on("connect_error", function (err) {
-      setNet(say("reconnecting"), false);
-      if (err && err.data && err.data.error) {  // refused at connect: the token or the room is no good now
-        socket.disconnect();
-        if (page.token) return gone(err.data.message);
-        try { sessionStorage.removeItem("room:" + $("joinform").code.value.trim()); } catch (e) { /* ignore */ }
-        $("room").hidden = true; $("joinform").hidden = false; $("joinerror").textContent = err.data.message;
-      }
+      if (socket.active) { setNet(say("reconnecting"), false); return; }  // a network failure: the client retries
+      // Refused at connect (the pass expired, is forged, or no longer admits us): it will not be retried, so
+      // say why and, for a student, offer the join form again; what was typed stays in the outbox.
+      var message = (err && err.data && err.data.message) || say("error");
+      setNet(say("offline"), false);
+      if (page.token) return gone(message);
+      try { sessionStorage.removeItem("room:" + $("joinform").code.value.trim()); } catch (e) { /* ignore */ }
+      $("room").hidden = true; $("joinform").hidden = false; $("joinerror").textContent = message;
     });
     socket.on("state", onState);
     socket.on("presence", onPresence);
@@ -90,7 +92,10 @@
     socket.on("resync", function () { socket.emit("sync", {after: lastId, state: true}); });
     socket.on("history", function (body) {
       body.messages.forEach(addMessage);
-      if (body.messages.length >= 1000) socket.emit("sync", {after: lastId});
+      if (body.messages.length >= 1000) return socket.emit("sync", {after: lastId});
+      settleUnsure(body.messages);
+      synced = true;
+      sendNextChat();
     });
     socket.on("hands", function (body) { drawHands(body.queue); });
     socket.on("floor", onFloor);
@@ -171,21 +176,67 @@
     if (seen[m.id]) return;
     seen[m.id] = true;
     if (m.id > lastId) lastId = m.id;
-    var li = el("li"); li.dataset.id = m.id;
+    var li = el("li");
     li.appendChild(el("b", m.name)); li.appendChild(el("span", m.text));
+    placeMessage(li, m.id);
+  }
+  function placeMessage(li, id) {  // in id order even if a resync and a live message cross
     var list = $("chat"), after = null;
-    // Keep id order even if a resync and a live message cross.
-    for (var n = list.lastChild; n && +n.dataset.id > m.id; n = n.previousSibling) after = n;
+    if (li.parentNode) li.remove();
+    li.dataset.id = id;
+    for (var n = list.lastChild; n && +n.dataset.id > id; n = n.previousSibling) after = n;
     list.insertBefore(li, after);
     list.scrollTop = list.scrollHeight;
   }
+  // Chat goes through an outbox, one message at a time, each acknowledged by the server (its id, or why it was
+  // refused): what a student types offline or on a weak link is shown as waiting and sent, in the order typed,
+  // once the room is reachable again; a flood refusal waits and tries the same message again.
+  var outbox = [], sending = null, synced = false, ACK_MS = 15000, RETRY_MS = 1500;
   $("chatform").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = this.text.value.trim();
-    if (!text || !socket || !socket.connected) return;
-    socket.emit("chat", {text: text});
+    if (!text) return;
+    var li = el("li", null, "pending");
+    li.appendChild(el("b", me ? me.name : "")); li.appendChild(el("span", text)); li.appendChild(el("small", say("waiting")));
+    placeMessage(li, 1e15);  // after every stored message
+    outbox.push({text: text, li: li, after: 0, unsure: false});
     this.text.value = "";
+    sendNextChat();
   });
+  function sendNextChat() {
+    if (sending || !outbox.length || !socket || !socket.connected || !synced) return;
+    var item = sending = outbox[0];
+    item.after = lastId;
+    socket.timeout(ACK_MS).emit("chat", {text: item.text}, function (lost, answer) {
+      if (sending !== item) return;
+      sending = null;
+      if (lost) {  // no answer: it may be stored; the next sync tells (settleUnsure) before it goes again
+        item.unsure = true;
+        if (socket.connected) { synced = false; socket.emit("sync", {after: lastId}); }
+        return;
+      }
+      if (answer && answer.error) {
+        if (answer.error === "rate_limited" || answer.error === "unavailable") return setTimeout(sendNextChat, RETRY_MS);
+        outbox.shift();
+        item.li.className = "failed"; item.li.lastChild.textContent = answer.message;
+      } else chatStored(outbox.shift(), answer && answer.id);
+      sendNextChat();
+    });
+  }
+  function chatStored(item, id) {  // the message itself comes (or came) as `chat` to the whole room
+    if (!id || seen[id]) { item.li.remove(); return; }
+    seen[id] = true;
+    item.li.className = ""; item.li.lastChild.remove();
+    placeMessage(item.li, id);
+  }
+  function settleUnsure(messages) {
+    var item = outbox[0];
+    if (!item || !item.unsure) return;
+    item.unsure = false;
+    messages.forEach(function (m) {
+      if (outbox[0] === item && me && m.name === me.name && m.text === item.text && m.id > item.after) outbox.shift().li.remove();
+    });
+  }
 
   // --- hands and the floor -----------------------------------------------------------------------
   function drawHands(queue) {

@@ -121,10 +121,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_room_servers(app, instance_path, count: int = 1, queue_url: str | None = None,
+def start_room_servers(app, instance_path, count: int = 1, queue_url: str | None = None, embedded: bool = False,
                        **environment: str) -> list[tuple[subprocess.Popen, str]]:
-    """Server processes on the test app's database, as production runs them (gunicorn, one gevent worker),
-    joined by `queue_url` when given; each with its URL, once it answers. Stop them with stop_room_servers."""
+    """Server processes on the test app's database, as production runs them (gunicorn, one gevent worker), or
+    with `embedded` as `python wsgi.py` serves the app (Werkzeug, threading mode); joined by `queue_url` when
+    given; each with its URL, once it answers. Stop them with stop_room_servers."""
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
                SECRET_KEY=app.config["SECRET_KEY"], INSTANCE_PATH=str(instance_path), ROOM_PRESENCE_SECONDS="0.1",
                **environment)
@@ -134,9 +135,11 @@ def start_room_servers(app, instance_path, count: int = 1, queue_url: str | None
     servers = []
     for _ in range(count):
         port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+        command = [sys.executable, "wsgi.py"] if embedded else [
+            sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
+            "--log-level", "warning", "wsgi:app"]
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(env, HOST="127.0.0.1", PORT=str(port)),
+                                   start_new_session=True)
         servers.append((process, f"http://127.0.0.1:{port}"))
     try:
         for _, url in servers:

@@ -247,3 +247,13 @@ def test_chat_text_is_kept_as_text(room, joiner):
     yohana = joiner.student(room.code, "Yohana")
     yohana.emit("chat", {"text": "<img src=x onerror=alert(1)>"}, namespace="/room")
     assert events(yohana, "chat")[-1]["text"] == "<img src=x onerror=alert(1)>"
+
+
+def test_a_chat_sent_with_an_acknowledgement_learns_its_id_or_why_it_was_refused(room, joiner):
+    yohana = joiner.student(room.code, "Yohana")
+    yohana.get_received("/room")
+    answers = [yohana.emit("chat", {"text": f"pesan {n}"}, namespace="/room", callback=True) for n in range(9)]
+    chats = events(yohana, "chat")
+    assert [a["id"] for a in answers[:8]] == [c["id"] for c in chats]
+    assert answers[8]["error"] == "rate_limited" and answers[8]["message"]
+    assert yohana.emit("dance", {}, namespace="/room", callback=True)["error"] == "unknown_event"
