@@ -37,7 +37,7 @@ def run_json(run: MatchingRun, detail: bool = False) -> dict:
                                "reason": reasons.explain(u), "details": u.get("details", {})}
                               for u in run.solution.get("unassigned", [])]
         body["summary"] = run_service.summary_by_province(run)
-        if run.kind == "replan":
+        if run_service.has_baseline(run):
             body["changes"] = run_service.changes_against_previous(run)
     return body
 

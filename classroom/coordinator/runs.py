@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import form_data
-from ..models import MatchingRun, SessionRequest
+from ..i18n import format_weekly, viewer_timezone
+from ..models import MatchingRun, SessionRequest, TeacherProfile
 from ..reference import MAP_HEIGHT, MAP_WIDTH, PROVINCES_BY_CODE, map_point
 from ..services import matching, reasons, runs as run_service
 from ..timefmt import DAYS, hhmm_to_minutes, utcnow
@@ -64,8 +65,32 @@ def _review(run: MatchingRun) -> dict:
     summary = run_service.summary_by_province(run)
     points = {name: map_point(name) for name in set(summary["schools"]) | set(summary["teachers"])}
     return {"unserved": unserved, "timetable": timetable, "summary": summary, "points": points,
-            "changes": run_service.changes_against_previous(run) if run.kind == "replan" else None,
+            "changes": _changes_sheet(run, requests) if run_service.has_baseline(run) else None,
             "request_names": {matching.request_key(r.id): r for r in requests.values()}}
+
+
+def _changes_sheet(run: MatchingRun, requests: dict[int, SessionRequest]) -> dict[str, list[dict]]:
+    """The changes as a coordinator reads them: teachers by name, weekly times in the viewer's zone."""
+    changes = run_service.changes_against_previous(run)
+    keys = {side[k]["teacher"] for kind in changes.values() for side in kind for k in ("before", "after") if k in side}
+    names = {matching.teacher_key(p.id): p.user.name for p in db.session.scalars(
+        select(TeacherProfile).where(TeacherProfile.id.in_([matching.key_id(k) for k in keys])))}
+    zone = viewer_timezone()
+
+    def sheet(assignment: dict | None, request: SessionRequest | None) -> str | None:
+        if assignment is None:
+            return None
+        owner = request.school.timezone if request is not None else zone
+        times = ", ".join(format_weekly(s["day"], hhmm_to_minutes(s["start"]), owner, zone)
+                          for s in sorted(assignment["sessions"], key=lambda s: DAYS.index(s["day"])))
+        return f"{names.get(assignment['teacher'], assignment['teacher'])}: {times}"
+
+    for kind in changes.values():
+        for change in kind:
+            request = requests.get(matching.key_id(change["request"]))
+            change["before_text"] = sheet(change.get("before"), request)
+            change["after_text"] = sheet(change.get("after"), request)
+    return changes
 
 
 @bp.get("/runs/<int:run_id>")

@@ -15,7 +15,7 @@ from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestS
                       SessionRequest, TeacherProfile, User)
 from ..timefmt import utcnow
 from ..validation import Conflict, Unavailable, ValidationError
-from . import fields, matching
+from . import fields, matching, timetable
 from .notifications import notify
 
 HEARTBEAT_SECONDS = 2.0
@@ -46,35 +46,39 @@ def latest_published(term_start: date, term_end: date) -> MatchingRun | None:
 
 
 def start_run(coordinator: User, data: dict) -> MatchingRun:
-    """A full run over the waiting requests of a term; the caller commits, then calls `jobs.enqueue`."""
+    """A full run over the waiting requests of a term, starting from the term's timetable: every published
+    session is taken. The caller commits, then calls `jobs.enqueue`."""
     term_start, term_end, time_limit = parse_run_parameters(data)
-    requests = matching.waiting_requests(term_start, term_end)
-    if not requests:
+    waiting = matching.waiting_requests(term_start, term_end)
+    if not waiting:
         raise ValidationError({"term_start": _("No request is waiting in this term.")})
+    scheduled = timetable.term_requests(term_start, term_end, (RequestStatus.SCHEDULED,))
+    requests = sorted(waiting + scheduled, key=lambda r: r.id)
     return _new_run(coordinator, term_start, term_end, time_limit, requests, kind="full")
 
 
 def start_replan(coordinator: User, published: MatchingRun, data: dict) -> MatchingRun:
-    """Re-plan a published timetable after changes, keeping every assignment that is still valid."""
+    """Re-plan the term of a published timetable after changes, from the term's timetable (whatever runs
+    built it), keeping every assignment that is still valid."""
     if published.status != RunStatus.PUBLISHED:
         raise Conflict(_("Only a published timetable can be re-planned."))
     time_limit = parse_run_parameters({**data, "term_start": published.term_start.isoformat(),
                                        "term_end": published.term_end.isoformat()})[2]
-    kept_ids = {a.request_id for a in published.assignments if a.withdrawn_at is None}
-    requests = [r for r in db.session.scalars(select(SessionRequest).where(
-        SessionRequest.term_start <= published.term_end, SessionRequest.term_end >= published.term_start,
-        SessionRequest.status.in_([RequestStatus.WAITING, RequestStatus.SCHEDULED, RequestStatus.UNSERVED])
-    ).order_by(SessionRequest.id))]
-    requests = [r for r in requests if r.status != RequestStatus.SCHEDULED or r.id in kept_ids]
-    run = _new_run(coordinator, published.term_start, published.term_end, time_limit, requests, kind="replan")
-    run.previous_run_id = published.id
-    return run
+    requests = timetable.term_requests(published.term_start, published.term_end, (
+        RequestStatus.WAITING, RequestStatus.SCHEDULED, RequestStatus.UNSERVED))
+    return _new_run(coordinator, published.term_start, published.term_end, time_limit, requests, kind="replan")
 
 
 def _new_run(coordinator: User, term_start: date, term_end: date, time_limit: float,
              requests: list[SessionRequest], kind: str) -> MatchingRun:
+    baseline = timetable.baseline_of(requests)
+    parameters = {"time_limit": time_limit, "workers": 2,
+                  "baseline": sorted(a.id for a in baseline.values() if a.withdrawn_at is None),
+                  "withdrawn": sorted(a.id for a in baseline.values() if a.withdrawn_at is not None)}
+    newest = latest_published(term_start, term_end)
     run = MatchingRun(term_start=term_start, term_end=term_end, created_by_id=coordinator.id, kind=kind,
-                      status=RunStatus.QUEUED, parameters={"time_limit": time_limit, "workers": 2})
+                      status=RunStatus.QUEUED, parameters=parameters,
+                      previous_run_id=newest.id if newest is not None else None)
     db.session.add(run)
     db.session.flush()
     run.instance = matching.build_instance(f"run {run.id}", term_start, term_end, requests)
@@ -95,14 +99,17 @@ def hand_over(run: MatchingRun) -> None:
     db.session.commit()
 
 
+def _baseline(run: MatchingRun, *keys: str) -> list[Assignment]:
+    ids = [i for key in keys for i in (run.parameters or {}).get(key, [])]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)))
+
+
 def previous_solution_for(run: MatchingRun) -> dict | None:
-    """The published timetable a re-plan starts from, less the assignments teachers withdrew from."""
-    if run.previous_run is None or run.previous_run.solution is None:
-        return None
-    withdrawn = {matching.request_key(a.request_id) for a in run.previous_run.assignments if a.withdrawn_at}
-    previous = dict(run.previous_run.solution)
-    previous["assignments"] = [a for a in previous.get("assignments", []) if a["request"] not in withdrawn]
-    return previous
+    """The term's timetable the run starts from, less the assignments teachers withdrew from since."""
+    kept = timetable.in_force(_baseline(run, "baseline"))
+    return timetable.as_solution(kept.values()) if kept else None
 
 
 # ---- executing (in the worker process) --------------------------------------------------------------------
@@ -165,6 +172,9 @@ def execute(run_id: int, worker: str) -> None:
     run = db.session.get(MatchingRun, run_id)
     db.session.refresh(run)
     matching.record_solution(run, solution.to_json())
+    if has_baseline(run):  # withdrawn classes count too: a class that changed teacher has moved
+        changes = changes_against_previous(run)
+        run.moved = len(changes["moved"]) + len(changes["dropped"])
     run.progress = {"seconds": round(solution.seconds, 2), "objective": solution.objective,
                     "bound": solution.bound, "gap": solution.gap}
     run.status = RunStatus.STOPPED if run.stop_requested else RunStatus.FINISHED
@@ -193,10 +203,17 @@ def mark_dead_runs() -> int:
 
 # ---- reviewing ---------------------------------------------------------------------------------------------
 
+def has_baseline(run: MatchingRun) -> bool:
+    """Whether the run started from a published timetable (its review shows what changes)."""
+    parameters = run.parameters or {}
+    return run.kind == "replan" or bool(parameters.get("baseline") or parameters.get("withdrawn"))
+
+
 def changes_against_previous(run: MatchingRun) -> dict[str, list[dict]]:
-    """For a re-plan: which assignments stay, which moved (teacher or times), which are new or dropped."""
-    previous = previous_solution_for(run) or {"assignments": []}
-    before = {a["request"]: a for a in previous.get("assignments", [])}
+    """Against the timetable the run started from (withdrawn classes included): which assignments stay,
+    which moved (another teacher or other times), which are newly served or no longer served."""
+    previous = timetable.as_solution(_baseline(run, "baseline", "withdrawn"))
+    before = {a["request"]: a for a in previous["assignments"]}
     after = {a["request"]: a for a in (run.solution or {}).get("assignments", [])}
     def same(a, b):
         return a["teacher"] == b["teacher"] and sorted((s["day"], s["start"]) for s in a["sessions"]) == \
@@ -308,27 +325,28 @@ def publish(run: MatchingRun, coordinator: User) -> dict:
         raise Conflict(_("This run was already published or is not finished."))
     db.session.refresh(run)
 
-    replacing = run.previous_run if run.kind == "replan" else None
-    if replacing is not None:
-        newest = latest_published(run.term_start, run.term_end)
-        if newest is not None and newest.id not in (replacing.id, run.id):
-            db.session.rollback()
+    started_from = {a.request_id: a for a in _baseline(run, "baseline")}
+    run_requests = [matching.key_id(r["id"]) for r in run.instance.get("requests", [])]
+    now_in_force = timetable.in_force(timetable.baseline_of(list(db.session.scalars(
+        select(SessionRequest).where(SessionRequest.id.in_(run_requests))))).values())
+    ids = lambda assignments: {key: a.id for key, a in assignments.items()}
+    before, now = ids(started_from), ids(now_in_force)
+    changed = [db.session.get(SessionRequest, key) for key in sorted(set(before) | set(now))
+               if before.get(key) != now.get(key)]
+    if changed:
+        db.session.rollback()
+        if run.kind == "replan":
             raise Conflict(_("Another timetable was published for this term meanwhile; re-plan again from it."))
-    else:
-        taken = [a.request for a in run.assignments if a.request.status != RequestStatus.WAITING]
-        if taken:
-            db.session.rollback()
-            raise Conflict(_("%(n)d of these requests were scheduled or changed meanwhile (for example %(subject)s at %(school)s). Start a new run.",
-                             n=len(taken), subject=taken[0].subject, school=taken[0].school.name))
+        raise Conflict(_("%(n)d of these requests were scheduled or changed meanwhile (for example %(subject)s at %(school)s). Start a new run.",
+                         n=len(changed), subject=changed[0].subject, school=changed[0].school.name))
     problems = check_still_valid(run)
-    replaced = {a.request_id for a in replacing.assignments} if replacing else set()
-    problems += _double_bookings(run, replaced)
+    problems += _double_bookings(run, set(run_requests))
     if problems:
         db.session.rollback()
         raise Conflict(_("The data changed since this run started; re-plan before publishing."),
                        {"changes": "; ".join(problems[:10])})
 
-    result = _apply(run, replacing)
+    result = _apply(run, now_in_force)
     run.published_at = utcnow()
     db.session.flush()
     return result
@@ -339,10 +357,10 @@ def _same(assignment: Assignment, old: Assignment) -> bool:
     return assignment.teacher_id == old.teacher_id and key(assignment.slots) == key(old.slots)
 
 
-def _apply(run: MatchingRun, replacing: MatchingRun | None) -> dict:
-    """Make the run the timetable in force. Unchanged assignments keep their dated sessions and join codes."""
+def _apply(run: MatchingRun, in_force: dict[int, Assignment]) -> dict:
+    """Make the run the term's timetable. Unchanged assignments keep their dated sessions and join codes."""
     now = utcnow()
-    old_by_request = {a.request_id: a for a in replacing.assignments if a.withdrawn_at is None} if replacing else {}
+    old_by_request = dict(in_force)
     created = kept = cancelled = 0
     per_teacher: dict[int, int] = defaultdict(int)
     changed_requests: list[Assignment] = []

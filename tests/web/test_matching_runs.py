@@ -143,10 +143,16 @@ def test_replan_after_withdrawal_keeps_what_still_works(app, client, auth, facto
         assert maths.request.status == RequestStatus.WAITING
     second = run_inline(app, programme["coordinator_id"], replan_of=first)
     page = client.get(f"/coordinator/runs/{second}").get_data(as_text=True)
-    assert "1 tetap, 0 berpindah, 1 baru terlayani, 0 tidak lagi terlayani." in page
+    # the class that went from one teacher to another has moved; it is not "newly served"
+    assert "1 tetap, 1 berpindah, 0 baru terlayani, 0 tidak lagi terlayani." in page
+    changes = page[page.index('id="changes"'):page.index("</section>", page.index('id="changes"'))]
+    with app.app_context():
+        leaving_name = db.session.get(TeacherProfile, leaving).user.name
+    assert leaving_name in changes and "t%d" % leaving not in changes
+    assert "WIB" in changes  # the coordinator's zone, named
     client.post(f"/coordinator/runs/{second}/publish")
     with app.app_context():
-        assert db.session.get(MatchingRun, second).moved == 0
+        assert db.session.get(MatchingRun, second).moved == 1
         kept = set(db.session.scalars(select(LiveSession.join_code).where(
             LiveSession.request_id == english_id, LiveSession.status == LiveStatus.SCHEDULED)))
         assert kept == english_codes  # the unchanged class keeps its join codes: no churn
