@@ -89,4 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import sockets
     sockets.init_app(app)
+
+    from . import media
+    media.init_app(app)
     return app

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(import_instance)
+    app.cli.add_command(media_servers)
 
 
 def _prepare_schema() -> None:
@@ -80,3 +81,34 @@ def import_instance(path: str, term_start, term_end) -> None:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
     db.session.commit()
     click.echo("imported {teachers} teachers, {schools} schools, {requests} requests".format(**counts))
+
+
+@click.command("media-servers")
+@with_appcontext
+@click.option("--folder", default=None, help="Where to write the configuration and logs (default: instance/media).")
+def media_servers(folder: str | None) -> None:
+    """Write Janus's and coturn's configuration from the app's settings and run both until Ctrl-C."""
+    import signal
+    import time
+    from pathlib import Path
+
+    from .media import local
+    missing = local.missing_programs()
+    if missing:
+        raise click.ClickException("not installed: " + ", ".join(missing) + " (apt-get install janus janus-tools coturn)")
+    config = current_app.config
+    if not config["JANUS_URL"] or not config["TURN_URLS"]:
+        raise click.ClickException("set JANUS_URL and TURN_URLS first (scripts/media.sh sets local ones)")
+    target = Path(folder or Path(current_app.instance_path) / "media")
+    servers = local.start(local.MediaSettings.from_config(config), target)
+    click.echo(f"janus: {config['JANUS_URL']} (pid {servers.janus.pid}); coturn: {config['TURN_URLS'][0]} "
+               f"(pid {servers.coturn.pid}); configuration and logs in {target}")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop both on SIGTERM as on Ctrl-C
+    try:
+        while servers.janus.poll() is None and servers.coturn.poll() is None:
+            time.sleep(1)
+        click.echo("janus or coturn exited; see the logs in " + str(target), err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.stop()

@@ -1,6 +1,8 @@
 """Configuration from the environment, with an embedded default that needs nothing installed."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -57,6 +59,19 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),
         "ROOM_OPENS_MINUTES_BEFORE": int(os.environ.get("ROOM_OPENS_MINUTES_BEFORE", "15")),
         "ROOM_ICE_SERVERS": _json_list("ROOM_ICE_SERVERS"),
+        # Media through Janus (an SFU) and TURN through coturn; without JANUS_URL the room is a mesh (docs/rooms.md).
+        "JANUS_URL": os.environ.get("JANUS_URL") or None,
+        "JANUS_API_SECRET": os.environ.get("JANUS_API_SECRET") or _derived(secret, "janus-api"),
+        "JANUS_RTP_PORTS": os.environ.get("JANUS_RTP_PORTS", "40000-40199"),
+        "JANUS_PUBLIC_IP": os.environ.get("JANUS_PUBLIC_IP") or None,
+        "TURN_URLS": [url.strip() for url in os.environ.get("TURN_URLS", "").split(",") if url.strip()],
+        # Unset, both the app and `flask media-servers` derive the same one from SECRET_KEY (never the key itself).
+        "TURN_SECRET": os.environ.get("TURN_SECRET") or _derived(secret, "turn-rest-api"),
+        "TURN_CREDENTIAL_SECONDS": int(os.environ.get("TURN_CREDENTIAL_SECONDS", str(4 * 3600))),
+        # "relay" makes every browser use TURN only (a school network that must not expose addresses; the tests).
+        "ROOM_ICE_POLICY": "relay" if os.environ.get("ROOM_ICE_POLICY") == "relay" else "all",
+        "TURN_RELAY_PORTS": os.environ.get("TURN_RELAY_PORTS", "40200-40399"),
+        "RECORDINGS_PATH": os.environ.get("RECORDINGS_PATH") or str(instance_path / "recordings"),
         # Each Socket.IO process says it is alive this often; one silent for ROOM_SERVER_SILENT_SECONDS is taken
         # for dead, and its connections' attendance is closed at its last heartbeat (docs/rooms.md).
         "ROOM_HEARTBEAT_SECONDS": float(os.environ.get("ROOM_HEARTBEAT_SECONDS", "10")),
@@ -69,6 +84,10 @@ def from_environment(instance_path: Path) -> dict:
         # Only a load benchmark turns this off: its thousand "students" all come from 127.0.0.1.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no"),
     }
+
+
+def _derived(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _json_list(name: str) -> list:

@@ -10,6 +10,13 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
 
+# Janus (VideoRoom), its recording tool and coturn for the media tests, which start them on their own ports.
+if { ! command -v janus >/dev/null 2>&1 || ! command -v janus-pp-rec >/dev/null 2>&1 || ! command -v turnserver >/dev/null 2>&1; } \
+    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends janus janus-tools coturn >/dev/null) \
+    || echo "warning: could not install janus/janus-tools/coturn; media tests will be skipped" >&2
+fi
+
 # PostgreSQL and Redis: start them when they are installed but down.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..auth.access import public, roles_required
 from ..extensions import csrf, db, socketio
 from ..i18n import format_moment, viewer_timezone
+from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
 from ..security import JOIN_LIMIT, limiter
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
@@ -62,7 +63,7 @@ def join_page():
 def room_page_context(role: str, code: str = "", token: str = "", live: LiveSession | None = None,
                       participant_id: int | None = None) -> dict:
     context = {"role": role, "code": code, "token": token, "session": None, "participant_id": participant_id,
-               "ice_servers": current_app.config.get("ROOM_ICE_SERVERS") or [],
+               "media_mode": media_mode(),
                "upload_url": "", "starts": "", "ends": "", "zone": ""}
     if live is not None:
         zone = viewer_timezone() if current_user.is_authenticated else live.school.timezone

@@ -19,6 +19,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy import func, select
 
 from ..extensions import db, socketio
+from ..media import media_state
 from ..models import AttendanceInterval, ChatMessage, LiveSession, LiveStatus, Participant, Poll
 from ..services import rooms as room_service
 from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
@@ -527,6 +528,7 @@ def state_json(live: LiveSession, member: Participant, rows: list | None = None,
         "slides": snapshot.slides,
         "poll": room_service.poll_json(poll, member) if poll else None,
         "last_message_id": snapshot.last_message_id,
+        "media": media_state(member.id),
     }
     if poll and (poll.correct_option is None or poll.closed_at is not None or member.role in MODERATORS):
         state["poll_results"] = room_service.poll_results(poll)  # answers come in all the time: never cached
@@ -597,6 +599,8 @@ class RoomNamespace(Namespace):
         connection = connections.pop(request.sid, None)
         if connection is None:
             return
+        from .media import connection_closed
+        connection_closed(request.sid)
         try:
             if connection.interval_id is None:
                 fanout().left(request.sid, connection.participant_id)
@@ -653,6 +657,8 @@ class RoomNamespace(Namespace):
         live_session(connection)
         room_service.give_floor(connection.live_session_id, data)
         db.session.commit()
+        from .media import floor_changed
+        floor_changed(connection.live_session_id, data.get("id"))
         room = room_name(connection.live_session_id)
         emit("floor", room_service.floor_json(connection.live_session_id), to=room)
         emit("hands", {"queue": room_service.hands(connection.live_session_id)}, to=room)
@@ -700,6 +706,8 @@ class RoomNamespace(Namespace):
         live = live_session(connection)
         sids = room_service.end_session(live)
         db.session.commit()
+        from .media import session_ended
+        session_ended(live.id)
         sids = set(sids) | {sid for sid, c in list(connections.items()) if c.live_session_id == live.id}
         emit("ended", {"reason": "ended"}, to=room_name(live.id))
         for sid in sids:
@@ -794,4 +802,5 @@ def register(app: Flask) -> None:
     app.config.setdefault("ROOM_PRESENCE_SECONDS", float(os.environ.get("ROOM_PRESENCE_SECONDS", "0.25")))
     app.extensions["room_fanout"] = PresenceFanout(app)
     app.extensions["room_snapshots"] = RoomSnapshots()
-    socketio.on_namespace(RoomNamespace(NAMESPACE))
+    from .media import MediaNamespace  # the room's events and, beside them, the SFU's (sockets/media.py)
+    socketio.on_namespace(MediaNamespace(NAMESPACE))

@@ -17,8 +17,8 @@
   var lang = document.documentElement.lang || "id";
 
   var socket = null, me = null, role = page.role, lastId = 0, members = [], seen = {};
-  var teacherId = null, mode = "full", slides = null, currentPoll = null, floor = {id: null};
-  var localStream = null, peers = {}, micTrack = null;
+  var mode = "full", slides = null, currentPoll = null, floor = {id: null};
+  var media = window.RoomMedia({$: $, say: say, el: el, banner: function (t) { banner(t); }});  // media.js
 
   // --- time in the viewer's own zone -------------------------------------------------------------
   var ZONES = {420: "WIB", 480: "WITA", 540: "WIT"};
@@ -72,8 +72,8 @@
     });
     socket.on("disconnect", function (reason) {
       setNet(reason === "io server disconnect" ? say("offline") : say("reconnecting"), false);
-      Object.keys(peers).forEach(closePeer);
     });
+    media.attach(socket);
     socket.on("connect_error", function (err) {
       if (socket.active) { setNet(say("reconnecting"), false); return; }  // a network failure: the client retries
       // Refused at connect (the pass expired, is forged, or no longer admits us): it will not be retried, so
@@ -105,7 +105,6 @@
     socket.on("board", function (body) { strokes = body.strokes; redraw(); });
     socket.on("board_stroke", function (stroke) { strokes.push(stroke); drawStroke(stroke); });
     socket.on("slide", showSlide);
-    socket.on("signal", onSignal);
     socket.on("error", function (body) { banner(body.message); });
     socket.on("removed", function () { gone(say("removed")); });
     socket.on("ended", function () { gone(say("ended")); });
@@ -113,8 +112,7 @@
 
   function gone(message) {
     if (socket) socket.disconnect();
-    Object.keys(peers).forEach(closePeer);
-    if (localStream) localStream.getTracks().forEach(function (t) { t.stop(); });
+    media.stop();
     $("room").hidden = true;
     $("gone").hidden = false;
     $("gone").textContent = message;
@@ -134,6 +132,7 @@
     showSession(state.session);
     onRoom(state.room);
     drawHands(state.hands);
+    media.state(state);
     onFloor(state.floor);
     showSlide(state.slides);
     currentPoll = state.poll;
@@ -145,9 +144,7 @@
   function onPresence(body) {
     members = body.members;
     var list = $("people"); list.textContent = "";
-    teacherId = null;
     members.forEach(function (m) {
-      if (m.role === "teacher") teacherId = m.id;
       var li = el("li", m.name);
       li.appendChild(el("span", say(m.role), "role"));
       if ((role === "teacher" || role === "host") && (m.role === "student" || m.role === "class_device")) {
@@ -157,7 +154,7 @@
       }
       list.appendChild(li);
     });
-    if (role === "teacher") callEveryone();
+    media.presence(members);
   }
   function onRoom(room) {
     $("mute").checked = room.chat_muted; $("lock").checked = room.locked;
@@ -258,7 +255,6 @@
   $("hand").onclick = function () { socket.emit("hand", {up: !this.dataset.up}); };
 
   function onFloor(f) {
-    var had = floor.id && me && floor.id === me.id;
     floor = f;
     var p = $("floor"); p.textContent = "";
     if (f.id) {
@@ -268,11 +264,7 @@
         p.appendChild(document.createTextNode(" ")); p.appendChild(b);
       }
     }
-    if (me && f.id === me.id && !had) startSpeaking();
-    if (had && !(me && f.id === me.id)) stopSpeaking();
-    if (role === "teacher") Object.keys(peers).forEach(function (id) {  // hear only the floor holder
-      peers[id].audio.muted = +id !== f.id;
-    });
+    media.floor(f);
   }
 
   // --- polls -------------------------------------------------------------------------------------
@@ -385,8 +377,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-mode]"), function (b) { b.className = b.dataset.mode === mode ? "on" : ""; });
     $("teachervideo").hidden = mode !== "full";
     if (mode === "none") showTab("slides");
-    // The teacher stops sending what we do not want, so the bytes are really saved.
-    if (teacherId && socket && role !== "teacher") socket.emit("signal", {to: teacherId, kind: "mode", data: {mode: mode}});
+    media.setMode(mode);
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-mode]"), function (b) { b.onclick = function () { setMode(b.dataset.mode); }; });
 
@@ -394,110 +385,15 @@
     var c = navigator.connection, weak = false;
     if (c && (c.saveData || /(^|-)2g$/.test(c.effectiveType || "") || (c.downlink && c.downlink < 0.4))) weak = true;
     if (socket && socket.connected && socket.io.engine.transport.name === "polling" && Date.now() - startedAt > 15000) weak = true;
-    if (lossy) weak = true;
+    if (media.lossy()) weak = true;
     if (weak && mode === "full" && role !== "teacher") banner(say("weak"), true);
   }
-  var startedAt = Date.now(), lossy = false;
+  var startedAt = Date.now();
   setInterval(checkConnection, 10000);
 
-  // --- WebRTC: the teacher calls each member; signalling goes to one peer through the server -------
-  var ice = {iceServers: page.ice_servers || []};
-  function signal(to, kind, data) { socket.emit("signal", {to: to, kind: kind, data: data}); }
-  function peer(id) {
-    if (peers[id]) return peers[id];
-    var pc = new RTCPeerConnection(ice), entry = {pc: pc, audio: el("audio"), mode: "full"};
-    entry.audio.autoplay = true; $("flooraudio").appendChild(entry.audio);
-    pc.onicecandidate = function (e) { if (e.candidate) signal(id, "ice", e.candidate.toJSON()); };
-    pc.ontrack = function (e) {
-      if (role === "teacher") { entry.audio.srcObject = e.streams[0] || new MediaStream([e.track]); entry.audio.muted = floor.id !== id; return; }
-      var stream = e.streams[0] || new MediaStream([e.track]);
-      if (e.track.kind === "video") { $("teachervideo").srcObject = stream; $("videonote").hidden = true; }
-      else $("teacheraudio").srcObject = stream;
-    };
-    peers[id] = entry;
-    return entry;
-  }
-  function closePeer(id) { if (peers[id]) { peers[id].pc.close(); peers[id].audio.remove(); delete peers[id]; } }
-
-  function callEveryone() {
-    if (!localStream) return;
-    var present = {};
-    members.forEach(function (m) {
-      if (m.role === "teacher") return;
-      present[m.id] = true;
-      if (!peers[m.id]) call(m.id);
-    });
-    Object.keys(peers).forEach(function (id) { if (!present[id]) closePeer(id); });
-  }
-  function call(id) {
-    var entry = peer(id);
-    localStream.getTracks().forEach(function (t) { entry.pc.addTrack(t, localStream)._kind = t.kind; });
-    entry.pc.createOffer().then(function (o) { return entry.pc.setLocalDescription(o); })
-      .then(function () { signal(id, "offer", entry.pc.localDescription.toJSON()); });
-  }
-  function applyMode(entry, wanted) {  // teacher side: send only what the student asked for
-    entry.mode = wanted;
-    entry.pc.getSenders().forEach(function (s) {
-      if (!s._kind) return;
-      var keep = wanted === "full" || (wanted === "audio" && s._kind === "audio");
-      s.replaceTrack(keep ? localStream.getTracks().filter(function (t) { return t.kind === s._kind; })[0] : null);
-    });
-  }
-  function onSignal(msg) {
-    var from = msg.from, data = msg.data, entry;
-    if (msg.kind === "offer") {
-      entry = peer(from);
-      entry.pc.setRemoteDescription(data)
-        .then(function () { return entry.pc.createAnswer(); })
-        .then(function (a) { return entry.pc.setLocalDescription(a); })
-        .then(function () { signal(from, "answer", entry.pc.localDescription.toJSON()); if (mode !== "full") setMode(mode); });
-    } else if (msg.kind === "answer" && peers[from]) {
-      peers[from].pc.setRemoteDescription(data);
-    } else if (msg.kind === "ice" && peers[from]) {
-      peers[from].pc.addIceCandidate(data).catch(function () { /* a late candidate of a closed call */ });
-    } else if (msg.kind === "mode" && peers[from] && role === "teacher") {
-      applyMode(peers[from], data && data.mode);
-    } else if (msg.kind === "bye") closePeer(from);
-  }
-  $("camera").onclick = function () {
-    navigator.mediaDevices.getUserMedia({audio: true, video: {width: 320, height: 240, frameRate: 15}})
-      .then(function (stream) {
-        localStream = stream; $("teachervideo").srcObject = stream; $("videonote").hidden = true;
-        $("camera").hidden = true; callEveryone();
-      })
-      .catch(function () { banner(say("no_media")); });
-  };
-  function startSpeaking() {  // a student with the floor sends audio to the teacher
-    var entry = peers[teacherId];
-    if (!entry) return;
-    navigator.mediaDevices.getUserMedia({audio: true}).then(function (stream) {
-      micTrack = stream.getAudioTracks()[0];
-      entry.pc.addTrack(micTrack, stream);
-      return entry.pc.createOffer().then(function (o) { return entry.pc.setLocalDescription(o); })
-        .then(function () { signal(teacherId, "offer", entry.pc.localDescription.toJSON()); });
-    }).catch(function () { banner(say("no_media")); });
-  }
-  function stopSpeaking() {
-    if (!micTrack) return;
-    Object.keys(peers).forEach(function (id) {
-      peers[id].pc.getSenders().forEach(function (s) { if (s.track === micTrack) s.replaceTrack(null); });
-    });
-    micTrack.stop(); micTrack = null;
-  }
-  setInterval(function () {  // a student watches packet loss of the teacher's stream to suggest a lighter mode
-    var entry = teacherId && peers[teacherId];
-    if (!entry || role === "teacher") return;
-    entry.pc.getStats().then(function (stats) {
-      stats.forEach(function (r) {
-        if (r.type === "inbound-rtp" && r.kind === "video" && r.packetsReceived > 100) {
-          lossy = r.packetsLost / (r.packetsLost + r.packetsReceived) > 0.08;
-        }
-      });
-    });
-  }, 10000);
-
   window.room = {  // for the browser tests and the curious
-    get socket() { return socket; }, get peers() { return peers; }, get lastId() { return lastId; }
+    get socket() { return socket; }, get peers() { return media.peers; }, get media() { return media; },
+    get lastId() { return lastId; }
   };
 
   if (page.token) start(page.token);

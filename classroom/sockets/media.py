@@ -1,0 +1,233 @@
+"""The `/room` namespace's media events on the SFU path (Janus), and the teacher's media controls that work on
+both paths; the events are listed in docs/rooms.md. The browser never speaks to Janus: these handlers check
+who may do what, then ask Janus for it in that participant's own session's room (classroom/media/sfu.py)."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_socketio import emit
+
+from ..extensions import db, socketio
+from ..media import sfu
+from ..media.janus import JanusError
+from ..media.sfu import KINDS, SUBSTREAMS, TARGET, feed_id, sdp_streams
+from ..models import Participant
+from ..services import rooms as room_service
+from ..services.rooms import LEARNERS, TEACHER, RoomError, room_name
+from .rooms import NAMESPACE, SIGNAL_MAX_CHARS, Connection, RoomNamespace, live_session, participant, room_event
+
+# Students the teacher muted, per session: a muted student who publishes again (a reload) is muted again.
+muted: dict[int, set[int]] = {}
+
+
+def the_sfu():
+    gateway = sfu()
+    if gateway is None:
+        raise RoomError(409, "mesh", _("This room sends media directly between browsers (no media server)."))
+    return gateway
+
+
+def janus_failed(exc: JanusError) -> RoomError:
+    current_app.logger.warning("janus refused or failed: %s", exc)
+    if exc.code == 428:
+        return RoomError(404, "not_found", _("This video or audio is no longer being sent."))
+    return RoomError(503, "media_unavailable", _("The media server is not reachable just now. "
+                                                 "Chat, slides and the board go on; try again in a moment."))
+
+
+def jsep(data: dict, kind: str) -> dict:
+    value = data.get("jsep")
+    if not isinstance(value, dict) or value.get("type") != kind or not isinstance(value.get("sdp"), str) \
+            or len(value["sdp"]) > SIGNAL_MAX_CHARS or set(value) - {"type", "sdp"}:
+        raise room_service.bad("jsep", _("Send the session description the browser made."))
+    return {"type": kind, "sdp": value["sdp"]}
+
+
+def feed_number(data: dict, field: str = "feed") -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10 ** 15:
+        raise room_service.bad(field, _("Name the video or audio by its number."))
+    return value
+
+
+def body(data) -> dict:
+    if not isinstance(data, dict):
+        raise room_service.bad("body", _("Send one JSON object with the event."))
+    return data
+
+
+def announce_feeds(live_session_id: int) -> None:
+    """Every member learns what is being sent now (called after a feed starts or ends)."""
+    try:
+        feeds = sfu().feeds(live_session_id)
+    except JanusError as exc:
+        current_app.logger.warning("could not list the feeds of session %s: %s", live_session_id, exc)
+        return
+    socketio.emit("media_feeds", {"feeds": feeds}, to=room_name(live_session_id), namespace=NAMESPACE)
+
+
+def floor_changed(live_session_id: int, holder_id: int | None) -> None:
+    """A student who loses the floor stops being heard at once, whatever their page does."""
+    muted.pop(live_session_id, None)
+    gateway = sfu()
+    if gateway is None:
+        return
+    try:
+        for feed in gateway.feeds(live_session_id):
+            if feed["participant"] == holder_id:
+                continue
+            row = db.session.get(Participant, feed["participant"])
+            if row is None or row.role in LEARNERS:
+                gateway.kick(live_session_id, feed["feed"])
+    except JanusError as exc:
+        current_app.logger.warning("could not end the floor's feed in session %s: %s", live_session_id, exc)
+
+
+def connection_closed(sid: str) -> None:
+    gateway = sfu()
+    if gateway is None:
+        return
+    for live_session_id in gateway.leave(sid):
+        socketio.start_background_task(announce_in_app, current_app._get_current_object(), live_session_id)
+
+
+def announce_in_app(app, live_session_id: int) -> None:
+    with app.app_context():
+        announce_feeds(live_session_id)
+
+
+def session_ended(live_session_id: int) -> None:
+    muted.pop(live_session_id, None)
+    gateway = sfu()
+    if gateway is not None:
+        try:
+            gateway.destroy_room(live_session_id)
+        except JanusError as exc:
+            current_app.logger.warning("could not destroy the Janus room of session %s: %s", live_session_id, exc)
+
+
+class MediaNamespace(RoomNamespace):
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_feeds(self, connection: Connection, data):
+        try:
+            emit("media_feeds", {"feeds": the_sfu().feeds(connection.live_session_id)})
+        except JanusError as exc:
+            raise janus_failed(exc)
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_publish(self, connection: Connection, data):
+        data = body(data)
+        kind = data.get("kind")
+        if kind not in KINDS:
+            raise room_service.bad("kind", _("Send your camera or your screen."))
+        offer = jsep(data, "offer")
+        live_session(connection)
+        kinds = set(sdp_streams(offer["sdp"]).values())
+        if not kinds or kinds - {"audio", "video"}:
+            raise room_service.bad("jsep", _("Only audio and video can be sent."))
+        if connection.role != TEACHER:
+            if connection.role not in LEARNERS or kind != "camera":
+                raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+            if not participant(connection).has_floor:
+                raise RoomError(403, "no_floor", _("Wait until the teacher gives you the floor."))
+            if kinds != {"audio"}:
+                raise room_service.bad("jsep", _("With the floor you send your voice only."))
+        gateway = the_sfu()
+        try:
+            answer = gateway.publish(request.sid, connection.live_session_id, connection.participant_id, kind,
+                                     offer, record_as=None)
+            if connection.participant_id in muted.get(connection.live_session_id, ()):
+                gateway.moderate(connection.live_session_id, feed_id(connection.participant_id, kind), ["0"], True)
+        except JanusError as exc:
+            raise janus_failed(exc)
+        emit("media_answer", {"kind": kind, "jsep": answer})
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_unpublish(self, connection: Connection, data):
+        kind = body(data).get("kind")
+        if kind not in KINDS:
+            raise room_service.bad("kind", _("Send your camera or your screen."))
+        if the_sfu().unpublish(request.sid, kind):
+            announce_feeds(connection.live_session_id)
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_subscribe(self, connection: Connection, data):
+        data = body(data)
+        feed = feed_number(data)
+        substream = data.get("substream")
+        if substream is not None and substream not in SUBSTREAMS:
+            raise room_service.bad("substream", _("Choose a quality of 0, 1 or 2."))
+        live_session(connection)
+        try:
+            offer, streams = the_sfu().subscribe(request.sid, connection.live_session_id,
+                                                 connection.participant_id, feed,
+                                                 audio_only=data.get("audio_only") is True, substream=substream)
+        except JanusError as exc:
+            raise janus_failed(exc)
+        emit("media_offer", {"feed": feed, "jsep": offer,
+                             "streams": [{"mid": s.get("mid"), "type": s.get("type")} for s in streams]})
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_start(self, connection: Connection, data):
+        data = body(data)
+        feed, answer = feed_number(data), jsep(data, "answer")
+        try:
+            the_sfu().start(request.sid, feed, answer)
+        except JanusError as exc:
+            raise janus_failed(exc)
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_unsubscribe(self, connection: Connection, data):
+        the_sfu().unsubscribe(request.sid, feed_number(body(data)))
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_trickle(self, connection: Connection, data):
+        data = body(data)
+        target, candidate = data.get("target"), data.get("candidate")
+        if not isinstance(target, str) or not TARGET.match(target):
+            raise room_service.bad("target", _("Name the connection this candidate is for."))
+        if candidate is not None and (not isinstance(candidate, dict) or not isinstance(candidate.get("candidate"), str)
+                                      or len(candidate["candidate"]) > 1000):
+            raise room_service.bad("candidate", _("Send the candidate the browser found."))
+        try:
+            the_sfu().trickle(request.sid, target, candidate and {
+                k: candidate[k] for k in ("candidate", "sdpMid", "sdpMLineIndex") if k in candidate})
+        except JanusError as exc:
+            if exc.code != 458:  # a late candidate of a connection closed meanwhile
+                raise janus_failed(exc)
+
+    @room_event(limit="signal", changes_room=False)
+    def on_media_layer(self, connection: Connection, data):
+        data = body(data)
+        feed, substream = feed_number(data), data.get("substream")
+        if substream not in SUBSTREAMS or isinstance(substream, bool):
+            raise room_service.bad("substream", _("Choose a quality of 0, 1 or 2."))
+        try:
+            the_sfu().layer(request.sid, feed, substream)
+        except JanusError as exc:
+            raise janus_failed(exc)
+
+    @room_event(roles={TEACHER}, changes_room=False)
+    def on_media_mute(self, connection: Connection, data):
+        """The teacher mutes (or unmutes) the student who has the floor: on the SFU path Janus stops relaying
+        their audio; on both paths their page turns the microphone off and says why."""
+        data = body(data)
+        target_id = feed_number(data, "id")
+        is_muted = room_service.flag(data, "muted")
+        live_session(connection)
+        target = db.session.get(Participant, target_id)
+        if target is None or target.live_session_id != connection.live_session_id or target.role not in LEARNERS:
+            raise RoomError(404, "not_found", _("This participant is not in the room."))
+        if not target.has_floor:
+            raise RoomError(409, "no_floor", _("Only the student who has the floor can be muted."))
+        session_muted = muted.setdefault(connection.live_session_id, set())
+        (session_muted.add if is_muted else session_muted.discard)(target_id)
+        gateway = sfu()
+        if gateway is not None:
+            try:
+                gateway.moderate(connection.live_session_id, feed_id(target_id, "camera"), ["0"], is_muted)
+            except JanusError as exc:
+                if exc.code != 428:  # not publishing yet: the mute is applied when they do
+                    raise janus_failed(exc)
+        emit("media_muted", {"id": target_id, "muted": is_muted}, to=room_name(connection.live_session_id))

@@ -1,0 +1,196 @@
+"""Media through Janus (SFU) and coturn (TURN) in real browsers: Debian's Chromium with fake camera and
+microphone, Janus and coturn started by the same code as `flask media-servers` (classroom/media/local.py)."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from classroom.media import local
+
+from .conftest import free_port, make_room, start_room_servers, stop_room_servers
+from .test_browser import CHROMIUM, join_as_student
+
+MISSING = local.missing_programs()
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed"),
+              pytest.mark.skipif(bool(MISSING), reason="media tests need Janus, janus-tools and coturn; not installed: "
+                                 + ", ".join(MISSING) + " (apt-get install janus janus-tools coturn)")]
+
+
+def media_environment(tmp_path, ice_policy: str = "all", **changes) -> tuple[dict, local.MediaServers]:
+    """Janus and coturn on free ports of 127.0.0.1, and the app settings that point at them."""
+    janus_port, turn_port = free_port(), free_port()
+    environment = {"JANUS_URL": f"ws://127.0.0.1:{janus_port}", "JANUS_API_SECRET": secrets.token_hex(16),
+                   "TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp,turn:127.0.0.1:{turn_port}?transport=tcp",
+                   "TURN_SECRET": secrets.token_hex(16), "RECORDINGS_PATH": str(tmp_path / "recordings"),
+                   "ROOM_ICE_POLICY": ice_policy}
+    config = {"JANUS_URL": environment["JANUS_URL"], "JANUS_API_SECRET": environment["JANUS_API_SECRET"],
+              "JANUS_RTP_PORTS": "40000-40199", "JANUS_PUBLIC_IP": None,
+              "RECORDINGS_PATH": environment["RECORDINGS_PATH"],
+              "TURN_URLS": environment["TURN_URLS"].split(","), "TURN_SECRET": environment["TURN_SECRET"],
+              "TURN_RELAY_PORTS": "40200-40399"}
+    servers = local.start(local.MediaSettings.from_config(config, **changes), tmp_path / "media")
+    return environment, servers
+
+
+@pytest.fixture
+def sfu_server(app, tmp_path):
+    environment, media = media_environment(tmp_path)
+    [(server, url)] = start_room_servers(app, tmp_path, **environment)
+    yield url
+    stop_room_servers([server])
+    media.stop()
+
+
+@pytest.fixture
+def relay_server(app, tmp_path):
+    environment, media = media_environment(tmp_path, ice_policy="relay")
+    [(server, url)] = start_room_servers(app, tmp_path, **environment)
+    yield url, media
+    stop_room_servers([server])
+    media.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            "--auto-select-desktop-capture-source=Entire screen"])
+        yield chromium
+        chromium.close()
+
+
+def teacher_in_room(browser, url, room, log_in):
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    log_in(page, url, room.teacher_email)
+    page.goto(f"{url}/rooms/{room.id}")
+    page.wait_for_selector("#net.ok", timeout=10_000)
+    return context, page
+
+
+# Bytes received so far from one subscription, by kind: {"audio": n, "video": n}; absent feeds give 0.
+RECEIVED = """async ([which]) => {
+  const subs = window.room.media.subs, out = {audio: 0, video: 0, feeds: 0};
+  for (const key of Object.keys(subs)) {
+    const sub = subs[key], feed = window.room.media.feeds.find(f => f.feed === +key);
+    if (!sub.pc || !feed || (which === 'floor') === (feed.kind === 'camera' && feed.participant === %s)) continue;
+    out.feeds += 1;
+    (await sub.pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp') out[r.kind] += r.bytesReceived; });
+  }
+  return out;
+}"""
+
+
+def received(page, which: str, teacher_id: int) -> dict:
+    return page.evaluate(RECEIVED % teacher_id, [which])
+
+
+def wait_receiving(page, which: str, teacher_id: int, kinds=("audio", "video"), timeout=30_000):
+    condition = " && ".join(f"r.{kind} > 2000" for kind in kinds)
+    page.wait_for_function(f"(async () => {{ const r = await ({RECEIVED % teacher_id})(['{which}']); "
+                           f"return {condition}; }})()", timeout=timeout, polling=500)
+
+
+def teacher_id_of(page) -> int:
+    """The teacher's participant id, from the feed the page sees."""
+    return page.evaluate("window.room.media.feeds.find(f => f.kind === 'camera').participant")
+
+
+def test_a_teacher_and_three_students_through_janus(app, factory, sfu_server, browser, log_in):
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
+    assert teacher.get_attribute("#mediamode", "data-mode") == "sfu"
+    teacher.click("#camera")
+    students = [join_as_student(browser, sfu_server, room.code, name) for name in ("Yohana", "Markus", "Petrus")]
+    for _, student in students:
+        student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+    teacher_id = teacher_id_of(students[0][1])
+    for _, student in students:
+        assert student.get_attribute("#mediamode", "data-mode") == "sfu"
+        wait_receiving(student, "teacher", teacher_id)
+        student.wait_for_function("document.getElementById('teachervideo').srcObject && "
+                                  "document.getElementById('teachervideo').srcObject.getVideoTracks().length === 1")
+    # Through Janus, not a mesh: the teacher's browser holds one publishing connection and no call per student.
+    assert teacher.evaluate("Object.keys(window.room.peers).length") == 0
+    assert teacher.evaluate("Object.keys(window.room.media.pubs)") == ["camera"]
+
+    # Audio only: the subscription carries the teacher's audio and no video at all.
+    yohana = students[0][1]
+    yohana.click("[data-mode=audio]")
+    yohana.wait_for_function("Object.values(window.room.media.subs).every(s => s.want === 'audio' && s.pc)")
+    wait_receiving(yohana, "teacher", teacher_id, kinds=("audio",))
+    assert received(yohana, "teacher", teacher_id)["video"] == 0
+    # Slides only: nothing at all.
+    yohana.click("[data-mode=none]")
+    yohana.wait_for_function("Object.keys(window.room.media.subs).length === 0")
+    for context, _ in students:
+        context.close()
+    teacher_context.close()
+
+
+def test_a_student_given_the_floor_is_heard_by_the_others_and_can_be_muted(app, factory, sfu_server, browser, log_in):
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
+    teacher.click("#camera")
+    students = [join_as_student(browser, sfu_server, room.code, name) for name in ("Yohana", "Markus")]
+    yohana, markus = students[0][1], students[1][1]
+    yohana.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+    teacher_id = teacher_id_of(yohana)
+
+    # Without the floor the server refuses a student's publish.
+    yohana.evaluate("window.room.socket.emit('media_publish', {kind: 'camera', jsep: {type: 'offer', "
+                    "sdp: 'v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\na=mid:0\\r\\n'}})")
+    yohana.wait_for_function("document.getElementById('banner').textContent.length > 0")
+    assert not yohana.evaluate("window.room.media.feeds.some(f => f.participant !== %d)" % teacher_id)
+
+    yohana.click("#hand")
+    teacher.wait_for_selector("#hands li button")
+    teacher.click("#hands li button >> nth=0")
+    for page in (markus, teacher):
+        wait_receiving(page, "floor", teacher_id, kinds=("audio",))
+
+    # The teacher mutes her: Janus stops relaying her voice to everyone, and her page says so.
+    teacher.click("#mutefloor")
+    yohana.wait_for_function("document.getElementById('banner').textContent.length > 0")
+    markus.wait_for_timeout(1500)
+    before = received(markus, "floor", teacher_id)["audio"]
+    markus.wait_for_timeout(2500)
+    assert received(markus, "floor", teacher_id)["audio"] - before < 500
+    teacher.click("#mutefloor")  # and back
+    markus.wait_for_function(f"(async () => (await ({RECEIVED % teacher_id})(['floor'])).audio > {before + 2000})()",
+                             timeout=15_000, polling=500)
+    for context, _ in students:
+        context.close()
+    teacher_context.close()
+
+
+def test_relay_only_media_flows_through_coturn(app, factory, relay_server, browser, log_in):
+    url, media = relay_server
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, url, room, log_in)
+    teacher.click("#camera")
+    context, student = join_as_student(browser, url, room.code, "Yohana")
+    student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+    teacher_id = teacher_id_of(student)
+    wait_receiving(student, "teacher", teacher_id)
+    pair_types = student.evaluate("""async () => {
+      const types = [];
+      for (const sub of Object.values(window.room.media.subs)) {
+        const stats = await sub.pc.getStats(), byId = {};
+        stats.forEach(r => { byId[r.id] = r; });
+        stats.forEach(r => { if (r.type === 'transport' && r.selectedCandidatePairId) {
+          const pair = byId[r.selectedCandidatePairId];
+          types.push(byId[pair.localCandidateId].candidateType);
+        } });
+      }
+      return types;
+    }""")
+    assert pair_types and set(pair_types) == {"relay"}
+    context.close()
+    teacher_context.close()
