@@ -23,6 +23,12 @@ class Participant(db.Model):
     role: Mapped[str] = mapped_column(String(20))  # student, teacher, host, class_device
     headcount: Mapped[int | None] = mapped_column(Integer)  # students in front of a class device
     removed: Mapped[bool] = mapped_column(default=False)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A random key the join page keeps in the student's browser: with the name, how a removed student is told
+    # apart without an account (a removal refuses the same key or the same name until the teacher lets them in).
+    browser_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A student or class device the teacher lets draw on the whiteboard.
+    can_draw: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The raise-hand queue is ordered by this instant; None when the hand is down.
     hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -83,6 +89,9 @@ class BoardStroke(db.Model):
     color: Mapped[str] = mapped_column(String(7))
     width: Mapped[int] = mapped_column(Integer)
     points: Mapped[list] = mapped_column(JSON)  # [[x, y], ...] on a 0..1000 grid of the board
+    text: Mapped[str | None] = mapped_column(String(200))  # a text item: written at its one point
+    # The pieces of one line drawn in one go share this number (chosen by the drawer), so undo takes it whole.
+    line: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

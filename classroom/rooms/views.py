@@ -69,7 +69,8 @@ def room_page_context(role: str, code: str = "", token: str = "", live: LiveSess
         zone = viewer_timezone() if current_user.is_authenticated else live.school.timezone
         context.update(session=room_service.session_json(live), starts=format_moment(live.starts_at, zone),
                        ends=format_moment(live.ends_at, zone, with_date=False), zone=zone_label(zone),
-                       attendance_url=url_for("rooms.attendance", live_session_id=live.id))
+                       attendance_url=url_for("rooms.attendance", live_session_id=live.id),
+                       home_url=url_for("teachers.timetable") if role == TEACHER else url_for("schools.home"))
         if role == TEACHER:
             context["upload_url"] = url_for("rooms.upload_slides", live_session_id=live.id)
             context["csrf"] = generate_csrf()

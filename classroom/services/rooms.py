@@ -1,6 +1,7 @@
 """Live rooms: who may join when, room tokens, presence, chat, hands, the board and polls."""
 from __future__ import annotations
 
+import string
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -164,6 +165,7 @@ class ArrivingMember:
     hand_raised_at: datetime | None
     has_floor: bool
     headcount: int | None
+    can_draw: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def arrival_for_token(claims: TokenClaims) -> tuple[ArrivingMember, RoomState]:
     hottest query, and loading two ORM objects with a join costs several times more than the round trip."""
     row = db.session.execute(
         select(Participant.id, Participant.name, Participant.role, Participant.removed, Participant.hand_raised_at,
-               Participant.has_floor, Participant.headcount, Participant.live_session_id, LiveSession.status,
+               Participant.has_floor, Participant.headcount, Participant.can_draw, Participant.live_session_id,
+               LiveSession.status,
                LiveSession.starts_at, LiveSession.ends_at, LiveSession.locked, LiveSession.chat_muted)
         .join(LiveSession, LiveSession.id == Participant.live_session_id)
         .where(Participant.id == claims.participant_id)).first()
@@ -192,7 +195,8 @@ def arrival_for_token(claims: TokenClaims) -> tuple[ArrivingMember, RoomState]:
         raise RoomError(403, "removed", _("The teacher has removed you from this room."))
     live = RoomState(row.live_session_id, row.status, row.starts_at, row.ends_at, row.locked, row.chat_muted)
     check_open(live, for_public=False)
-    return ArrivingMember(row.id, row.name, row.role, row.hand_raised_at, row.has_floor, row.headcount), live
+    return ArrivingMember(row.id, row.name, row.role, row.hand_raised_at, row.has_floor, row.headcount,
+                          row.can_draw), live
 
 
 def participant_for_token(claims: TokenClaims) -> Participant:
@@ -228,6 +232,9 @@ def join_by_code(data) -> tuple[Participant, LiveSession]:
     code = data.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 20:
         errors["code"] = _("Enter the join code your teacher gave you.")
+    key = data.get("key")
+    if key is not None and (not isinstance(key, str) or not 16 <= len(key) <= 64 or set(key) - BROWSER_KEY_CHARS):
+        errors["key"] = _("The browser key is 16 to 64 letters, digits, - or _.")
     try:
         name = clean_text(data.get("name"), "name", NAME_MAX, _("Enter your name."))
     except RoomError as exc:
@@ -238,10 +245,28 @@ def join_by_code(data) -> tuple[Participant, LiveSession]:
     if live is None:
         raise RoomError(404, "not_found", _("No session has this code. Check it with your teacher."))
     check_open(live)
-    participant = Participant(live_session=live, name=name, role=STUDENT)
+    check_not_removed(live, name, key)
+    participant = Participant(live_session=live, name=name, role=STUDENT, browser_key=key)
     db.session.add(participant)
     db.session.flush()
     return participant, live
+
+
+BROWSER_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+
+
+def same_name(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def check_not_removed(live: LiveSession, name: str, key: str | None) -> None:
+    """A removal holds for the session: the code refuses the same browser (its key) and the same name until the
+    teacher lets that person back in. Someone who clears the browser and changes the name gets past it."""
+    for removed in db.session.scalars(select(Participant).where(Participant.live_session_id == live.id,
+                                                                Participant.removed.is_(True))):
+        if (key and removed.browser_key == key) or same_name(removed.name, name):
+            raise RoomError(403, "removed", _("The teacher has removed you from this session. "
+                                              "Ask the teacher to let you back in."))
 
 
 def account_role(live: LiveSession, user: User) -> str | None:
@@ -505,6 +530,7 @@ def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Par
     if target.role in MODERATORS:
         raise RoomError(403, "forbidden", _("The teacher and school staff cannot be removed."))
     target.removed = True
+    target.removed_at = utcnow()
     target.hand_raised_at = None
     target.has_floor = False
     connections = open_connections(target.id)
@@ -512,6 +538,24 @@ def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Par
     db.session.execute(update(AttendanceInterval).where(AttendanceInterval.participant_id == target.id,
                                                         AttendanceInterval.left_at.is_(None)).values(left_at=now))
     return target, connections
+
+
+def readmit(live: LiveSession, data) -> Participant:
+    """The teacher undoes a removal: that person's code, browser and name work again."""
+    target = target_participant(live.id, data)
+    if not target.removed:
+        raise bad("id", _("This participant has not been removed."))
+    target.removed = False
+    target.removed_at = None
+    return target
+
+
+def removals(live_session_id: int) -> list[dict]:
+    """Who was removed from this session, first removed first: the teacher sees them and can let them back in."""
+    return [{"id": p.id, "name": p.name, "role": p.role, "at": as_utc(p.removed_at).isoformat() if p.removed_at else None}
+            for p in db.session.scalars(select(Participant).where(
+                Participant.live_session_id == live_session_id, Participant.removed.is_(True))
+                .order_by(Participant.removed_at, Participant.id))]
 
 
 def end_session(live: LiveSession) -> list[str]:
@@ -543,13 +587,65 @@ STROKE_POINTS_MAX = 400
 BOARD_STROKES_MAX = 3000
 
 
+TEXT_MAX = 200
+LINE_MAX = 2**31 - 1
+
+
 def stroke_json(stroke: BoardStroke) -> dict:
-    return {"id": stroke.id, "color": stroke.color, "width": stroke.width, "points": stroke.points}
+    body = {"id": stroke.id, "color": stroke.color, "width": stroke.width, "points": stroke.points}
+    if stroke.text is not None:
+        body["text"] = stroke.text
+    return body
+
+
+def may_draw(participant: Participant) -> None:
+    """The teacher draws; a student or class device only while the teacher lets them."""
+    if participant.role != TEACHER and not (participant.role in LEARNERS and participant.can_draw):
+        raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+
+
+def allow_drawing(live_session_id: int, data) -> Participant:
+    target = target_participant(live_session_id, data)
+    if target.role not in LEARNERS:
+        raise bad("id", _("Only a student or a class device can be let draw."))
+    target.can_draw = flag(data, "allowed")
+    return target
+
+
+def drawers(live_session_id: int) -> list[int]:
+    return list(db.session.scalars(select(Participant.id).where(
+        Participant.live_session_id == live_session_id, Participant.can_draw.is_(True),
+        Participant.removed.is_(False)).order_by(Participant.id)))
+
+
+def undo_line(live_session_id: int, participant: Participant, data) -> list[int]:
+    """Takes back the drawer's newest line (every piece of it) or text; the ids of what went."""
+    no_arguments(data)
+    last = db.session.scalar(select(BoardStroke).where(
+        BoardStroke.live_session_id == live_session_id, BoardStroke.participant_id == participant.id)
+        .order_by(BoardStroke.id.desc()).limit(1))
+    if last is None:
+        return []
+    query = select(BoardStroke.id).where(BoardStroke.live_session_id == live_session_id,
+                                         BoardStroke.participant_id == participant.id)
+    query = query.where(BoardStroke.line == last.line) if last.line is not None else query.where(
+        BoardStroke.id == last.id)
+    ids = list(db.session.scalars(query))
+    db.session.execute(delete(BoardStroke).where(BoardStroke.id.in_(ids)))
+    return ids
 
 
 def add_stroke(live: LiveSession, participant: Participant, data) -> BoardStroke:
     if not isinstance(data, dict):
         raise bad("points", _("Send a stroke as {\"points\": [[x, y], ...], \"color\", \"width\"}."))
+    text = None
+    if data.get("text") is not None:
+        text = clean_text(data.get("text"), "text", TEXT_MAX, _("Write the text first."))
+        if not isinstance(data.get("points"), list) or len(data["points"]) != 1:
+            raise bad("points", _("A text is written at one point [x, y]."))
+    line = data.get("line")
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or not 0 <= line <= LINE_MAX):
+        raise bad("line", _("A line number is a whole number from 0."))
     points = data.get("points")
     if not isinstance(points, list) or not 1 <= len(points) <= STROKE_POINTS_MAX or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
@@ -566,7 +662,7 @@ def add_stroke(live: LiveSession, participant: Participant, data) -> BoardStroke
     if count >= BOARD_STROKES_MAX:
         raise RoomError(400, "board_full", _("The board is full. Clear it to draw more."))
     stroke = BoardStroke(live_session_id=live.id, participant_id=participant.id, color=color.lower(), width=width,
-                         points=points)
+                         points=points, text=text, line=line)
     db.session.add(stroke)
     db.session.flush()
     return stroke

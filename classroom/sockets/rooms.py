@@ -532,7 +532,17 @@ def state_json(live: LiveSession, member: Participant, rows: list | None = None,
     }
     if poll and (poll.correct_option is None or poll.closed_at is not None or member.role in MODERATORS):
         state["poll_results"] = room_service.poll_results(poll)  # answers come in all the time: never cached
+    state.update(moderation_state(live.id, member))
     return state
+
+
+def moderation_state(live_session_id: int, member) -> dict:
+    """Who was removed and who may draw, for the teacher and hosts; whether a learner may draw, for them."""
+    if member.role in MODERATORS:
+        return {"removals": room_service.removals(live_session_id), "drawers": room_service.drawers(live_session_id)}
+    if member.role in LEARNERS:
+        return {"can_draw": bool(member.can_draw)}
+    return {}
 
 
 def slide_state(live_session_id: int) -> dict:
@@ -698,7 +708,15 @@ class RoomNamespace(Namespace):
         for sid in sids:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
         emit("hands", {"queue": room_service.hands(live.id)}, to=room_name(live.id))
+        emit("removals", {"people": room_service.removals(live.id)}, to=staff_room(live.id))
         fanout().presence_changed(live.id)
+
+    @room_event(roles=MODERATORS)
+    def on_readmit(self, connection: Connection, data):
+        live = live_session(connection)
+        room_service.readmit(live, data)
+        db.session.commit()
+        emit("removals", {"people": room_service.removals(live.id)}, to=staff_room(live.id))
 
     @room_event(roles={TEACHER})
     def on_end(self, connection: Connection, data):
@@ -741,9 +759,11 @@ class RoomNamespace(Namespace):
 
     # --- whiteboard and slides -------------------------------------------------------------------
 
-    @room_event(roles={TEACHER}, limit="board")
+    @room_event(limit="board")
     def on_board_stroke(self, connection: Connection, data):
         live = live_session(connection)
+        if connection.role != TEACHER:
+            room_service.may_draw(participant(connection))
         stroke = room_service.add_stroke(live, connection, data)
         db.session.commit()
         emit("board_stroke", room_service.stroke_json(stroke), to=room_name(live.id))
@@ -755,6 +775,25 @@ class RoomNamespace(Namespace):
         room_service.clear_board(connection.live_session_id)
         db.session.commit()
         emit("board", {"strokes": []}, to=room_name(connection.live_session_id))
+
+    @room_event()
+    def on_board_undo(self, connection: Connection, data):
+        live_session(connection)
+        if connection.role != TEACHER:
+            room_service.may_draw(participant(connection))
+        ids = room_service.undo_line(connection.live_session_id, connection, data)
+        db.session.commit()
+        if ids:
+            emit("board_removed", {"ids": ids}, to=room_name(connection.live_session_id))
+
+    @room_event(roles={TEACHER})
+    def on_board_allow(self, connection: Connection, data):
+        live_session(connection)
+        target = room_service.allow_drawing(connection.live_session_id, data)
+        db.session.commit()
+        emit("board_allowed", {"allowed": target.can_draw}, to=participant_room(target.id))
+        emit("drawers", {"ids": room_service.drawers(connection.live_session_id)},
+             to=staff_room(connection.live_session_id))
 
     @room_event(roles={TEACHER})
     def on_slide(self, connection: Connection, data):

@@ -45,7 +45,7 @@
     var form = event.target, code = form.code.value.trim(), name = form.name.value.trim();
     $("joinerror").textContent = "";
     fetch("/api/rooms/join?lang=" + lang, {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({code: code, name: name})})
+      body: JSON.stringify({code: code, name: name, key: browserKey()})})
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
       .then(function (res) {
         if (!res.ok) { $("joinerror").textContent = res.body.message || say("error"); return; }
@@ -56,12 +56,27 @@
       .catch(function () { $("joinerror").textContent = say("offline"); });
   });
 
+  // A random key this browser keeps: with the name, it is how a removal holds without accounts.
+  function browserKey() {
+    try {
+      var key = localStorage.getItem("room:key");
+      if (!key) {
+        var bytes = new Uint8Array(16);
+        crypto.getRandomValues(bytes);
+        key = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+        localStorage.setItem("room:key", key);
+      }
+      return key;
+    } catch (e) { return undefined; }  // storage off: the name alone is checked
+  }
+
   // --- the connection ----------------------------------------------------------------------------
   function setNet(text, ok) { var n = $("net"); n.textContent = text; n.className = ok ? "net ok" : "net"; }
 
   function start(token) {
     $("joinform").hidden = true;
     $("room").hidden = false;
+    $("net").hidden = false;
     // Polling first, then upgrade: works where a school network blocks WebSocket.
     socket = io("/room", {auth: {token: token}, query: {lang: lang}, reconnectionDelayMax: 10000});
     socket.on("connect", function () {
@@ -106,6 +121,12 @@
     socket.on("board_stroke", function (stroke) { strokes.push(stroke); drawStroke(stroke); });
     socket.on("slide", showSlide);
     socket.on("error", function (body) { banner(body.message); });
+    socket.on("removals", function (body) { drawRemovals(body.people); });
+    socket.on("drawers", function (body) { drawers = body.ids; onPresence({members: members}); });
+    socket.on("board_allowed", function (body) { setDrawing(body.allowed); });
+    socket.on("board_removed", function (body) {
+      strokes = strokes.filter(function (s) { return body.ids.indexOf(s.id) < 0; }); redraw();
+    });
     socket.on("removed", function () { gone(say("removed")); });
     socket.on("ended", function () { gone(say("ended")); });
   }
@@ -113,9 +134,11 @@
   function gone(message) {
     if (socket) socket.disconnect();
     media.stop();
+    // Removed or ended: the pass is no good any more, so a reload shows the join form and says why.
+    try { sessionStorage.removeItem("room:" + $("joinform").code.value.trim()); } catch (e) { /* ignore */ }
     $("room").hidden = true;
     $("gone").hidden = false;
-    $("gone").textContent = message;
+    $("gonetext").textContent = message;
     setNet(say("offline"), false);
   }
 
@@ -129,6 +152,9 @@
   function onState(state) {
     me = state.you; role = me.role;
     document.body.className = "role-" + role;
+    if (state.removals) drawRemovals(state.removals);
+    if (state.drawers) drawers = state.drawers;
+    setDrawing(!!state.can_draw);
     showSession(state.session);
     onRoom(state.room);
     drawHands(state.hands);
@@ -152,6 +178,7 @@
         b.onclick = function () { if (confirm(say("confirm_remove", {name: m.name}))) socket.emit("remove", {id: m.id}); };
         li.appendChild(document.createTextNode(" ")); li.appendChild(b);
       }
+      if (role === "teacher" && (m.role === "student" || m.role === "class_device")) li.appendChild(drawToggle(m));
       list.appendChild(li);
     });
     media.presence(members);
@@ -159,7 +186,7 @@
   function onRoom(room) {
     $("mute").checked = room.chat_muted; $("lock").checked = room.locked;
     $("count").textContent = "(" + say("students", {n: room.students}) + ")";
-    $("chatform").text.placeholder = room.chat_muted && role !== "teacher" && role !== "host" ? say("muted") : "";
+    showChatPaused(room.chat_muted && role !== "teacher" && role !== "host");
   }
   $("mute").onchange = function () { socket.emit("mute_chat", {muted: this.checked}); };
   $("lock").onchange = function () { socket.emit("lock", {locked: this.checked}); };
@@ -214,6 +241,7 @@
       }
       if (answer && answer.error) {
         if (answer.error === "rate_limited" || answer.error === "unavailable") return setTimeout(sendNextChat, RETRY_MS);
+        if (answer.error === "chat_muted") { putBack(outbox.shift()); return sendNextChat(); }
         outbox.shift();
         item.li.className = "failed"; item.li.lastChild.textContent = answer.message;
       } else chatStored(outbox.shift(), answer && answer.id);
@@ -232,6 +260,28 @@
     item.unsure = false;
     messages.forEach(function (m) {
       if (outbox[0] === item && me && m.name === me.name && m.text === item.text && m.id > item.after) outbox.shift().li.remove();
+    });
+  }
+
+  // --- moderation: chat pause, removals and letting back in ------------------------------------------
+  function putBack(item) {  // a message the pause refused goes back into the box: nothing typed is lost
+    var box = $("chatform").text;
+    item.li.remove();
+    if (!box.value) box.value = item.text;
+  }
+  function showChatPaused(paused) {
+    var form = $("chatform");
+    form.text.disabled = paused; $("send").disabled = paused;
+    $("chatpaused").hidden = !paused;  // the reason shows at once, and goes at once on resume; the text stays
+  }
+  function drawRemovals(people) {
+    var list = $("removed"); list.textContent = "";
+    $("removals").hidden = !people.length;
+    people.forEach(function (p) {
+      var li = el("li", p.name + " ");
+      var back = el("button", say("readmit"), "small ghost"); back.dataset.control = "readmit";
+      back.onclick = function () { socket.emit("readmit", {id: p.id}); };
+      li.appendChild(back); list.appendChild(li);
     });
   }
 
@@ -310,6 +360,7 @@
   var board = $("board"), ctx = board.getContext("2d"), strokes = [], drawing = null, sentUpTo = 0;
   function drawStroke(s) {
     var pts = s.points, sx = board.width / 1000, sy = board.height / 1000;
+    if (s.text != null) return drawText(s, sx, sy);
     ctx.strokeStyle = s.color; ctx.lineWidth = s.width; ctx.lineCap = ctx.lineJoin = "round";
     ctx.beginPath(); ctx.moveTo(pts[0][0] * sx, pts[0][1] * sy);
     for (var i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0] * sx, pts[i][1] * sy);
@@ -317,6 +368,40 @@
     ctx.stroke();
   }
   function redraw() { ctx.clearRect(0, 0, board.width, board.height); strokes.forEach(drawStroke); }
+  // --- whiteboard tools: pen, eraser, text, undo, and who may draw -----------------------------------
+  var tool = "pen", canDraw = false, drawers = [], ERASER = "#ffffff";
+  function drawText(s, sx, sy) {
+    ctx.fillStyle = s.color; ctx.font = (s.width * 4) + "px system-ui, sans-serif"; ctx.textBaseline = "top";
+    ctx.fillText(s.text, s.points[0][0] * sx, s.points[0][1] * sy);
+  }
+  function mayDraw() { return role === "teacher" || canDraw; }
+  function setDrawing(allowed) {
+    canDraw = allowed;
+    document.body.classList.toggle("can-draw", allowed && role !== "teacher");
+  }
+  function setTool(next) {
+    tool = tool === next ? "pen" : next;
+    ["eraser", "textmode"].forEach(function (id) { $(id).setAttribute("aria-pressed", String(tool === (id === "eraser" ? "eraser" : "text"))); });
+    if (tool === "text") $("boardtext").focus();
+  }
+  $("eraser").onclick = function () { setTool("eraser"); };
+  $("textmode").onclick = function () { setTool("text"); };
+  $("undo").onclick = function () { socket.emit("board_undo", {}); };
+  function placeText(point) {
+    var text = $("boardtext").value.trim();
+    if (!text) { $("boardtext").focus(); return; }
+    socket.emit("board_stroke", {points: [point], color: $("pen").value, width: 6, text: text, line: lineNumber()});
+    $("boardtext").value = "";
+  }
+  function lineNumber() { return Math.floor(Date.now() / 10) % 2147483647; }
+  function drawToggle(m) {  // the teacher lets a student draw, or stops it
+    var allowed = drawers.indexOf(m.id) >= 0;
+    var b = el("button", say(allowed ? "stop_draw" : "let_draw"), "small ghost"); b.dataset.control = "allow-draw";
+    b.onclick = function () { socket.emit("board_allow", {id: m.id, allowed: !allowed}); };
+    var span = el("span"); span.appendChild(document.createTextNode(" ")); span.appendChild(b);
+    return span;
+  }
+
   function boardPoint(e) {
     var r = board.getBoundingClientRect();
     return [Math.max(0, Math.min(1000, Math.round(1000 * (e.clientX - r.left) / r.width))),
@@ -326,13 +411,15 @@
     // Long strokes go in pieces so students see the line grow, not appear at the end.
     if (!drawing || drawing.points.length - sentUpTo < (final ? 1 : 30)) return;
     var from = Math.max(0, sentUpTo - 1), piece = drawing.points.slice(from, from + 400);
-    socket.emit("board_stroke", {points: piece, color: drawing.color, width: drawing.width});
+    socket.emit("board_stroke", {points: piece, color: drawing.color, width: drawing.width, line: drawing.line});
     sentUpTo = from + piece.length;
   }
   board.addEventListener("pointerdown", function (e) {
-    if (role !== "teacher") return;
+    if (!mayDraw()) return;
+    if (tool === "text") return placeText(boardPoint(e));
     board.setPointerCapture(e.pointerId);
-    drawing = {points: [boardPoint(e)], color: $("pen").value, width: 4}; sentUpTo = 0;
+    drawing = {points: [boardPoint(e)], color: tool === "eraser" ? ERASER : $("pen").value,
+               width: tool === "eraser" ? 24 : 4, line: lineNumber()}; sentUpTo = 0;
   });
   board.addEventListener("pointermove", function (e) {
     if (!drawing) return;
@@ -393,7 +480,7 @@
 
   window.room = {  // for the browser tests and the curious
     get socket() { return socket; }, get peers() { return media.peers; }, get media() { return media; },
-    get lastId() { return lastId; }
+    get lastId() { return lastId; }, get strokes() { return strokes; }
   };
 
   if (page.token) start(page.token);

@@ -12,14 +12,14 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 ROLES = ("teacher", "host", "class_device", "student")
 # Which role each marker class is for; every control inside such a box is for those roles only.
-MARKERS = {"teacher-only": {"teacher"}, "staff-only": {"teacher", "host"},
+MARKERS = {"teacher-only": {"teacher"}, "staff-only": {"teacher", "host"}, "drawer-only": {"teacher"},
            "learner-only": {"student", "class_device"}, "device-only": {"class_device"}}
 
 # Every control a role sees, pane by pane (the video pane is left to the media controls' own tests).
 VISIBLE = {
-    "teacher": {"side": {"mute", "lock", "end", "text", "send", "question", "options", "quiz", "ask", "remove"},
+    "teacher": {"side": {"mute", "lock", "end", "text", "send", "question", "options", "quiz", "ask", "remove", "allow-draw"},
                 "slides": {"prev", "next", "file", "uploadpdf"},
-                "board": {"pen", "clear"}},
+                "board": {"pen", "eraser", "boardtext", "textmode", "undo", "clear"}},
     "host": {"side": {"mute", "lock", "text", "send", "remove"}, "slides": set(), "board": set()},
     "class_device": {"side": {"hand", "text", "send", "count", "setcount"}, "slides": set(), "board": set()},
     "student": {"side": {"hand", "text", "send"}, "slides": set(), "board": set()},
