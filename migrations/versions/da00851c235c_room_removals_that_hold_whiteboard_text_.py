@@ -1,7 +1,7 @@
 """room removals that hold, whiteboard text, undo and student drawing
 
 Revision ID: da00851c235c
-Revises: 7904dffecb29
+Revises: ff6da9c1933d
 Create Date: 2026-12-02 04:24:34.381031
 
 """
@@ -12,7 +12,7 @@ import classroom.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'da00851c235c'
-down_revision = '7904dffecb29'
+down_revision = 'ff6da9c1933d'
 branch_labels = None
 depends_on = None
 
