@@ -113,16 +113,18 @@ def record_solution(run: MatchingRun, solution: dict) -> None:
 
 
 def dated_sessions(assignment: Assignment, skip_from: date | None = None) -> list[tuple]:
-    """(start, end) UTC instants of every meeting of an assignment over its request's term."""
+    """(start, end) UTC instants of every meeting of an assignment: the request's term within its run's term
+    (a request's own term never takes sessions past the run's)."""
     request = assignment.request
     zone = request.school.timezone
-    first = max(request.term_start, skip_from or request.term_start)
+    first = max(request.term_start, assignment.run.term_start, skip_from or request.term_start)
+    last = min(request.term_end, assignment.run.term_end)
     out = []
     for slot in assignment.slots:
         weekday = DAYS.index(slot["day"])
         day = first + timedelta(days=(weekday - first.weekday()) % 7)
         minute = hhmm_to_minutes(slot["start"])
-        while day <= request.term_end:
+        while day <= last:
             start = local_datetime(day, minute, zone)
             out.append((start, start + timedelta(minutes=request.duration_minutes)))
             day += timedelta(days=7)

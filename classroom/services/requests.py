@@ -8,7 +8,7 @@ from ..models import RequestStatus, RequestWindow, School, SessionRequest, User
 from ..reference import LEVEL_GRADES, subject_taught_at
 from ..timefmt import DAYS, minutes_to_hhmm
 from ..validation import Conflict
-from . import fields
+from . import fields, terms
 
 
 def _parse(school: School, data: dict) -> tuple[dict, list[tuple[int, int, int]]]:
@@ -21,9 +21,8 @@ def _parse(school: School, data: dict) -> tuple[dict, list[tuple[int, int, int]]
         "sessions_per_week": fields.integer(errors, "sessions_per_week", data.get("sessions_per_week"), low=1, high=7),
         "duration_minutes": fields.integer(errors, "duration_minutes", data.get("duration_minutes"), low=15, high=240),
         "priority": fields.integer(errors, "priority", data.get("priority", 3), low=1, high=5),
-        "term_start": fields.date_value(errors, "term_start", data.get("term_start")),
-        "term_end": fields.date_value(errors, "term_end", data.get("term_end")),
     }
+    values["term_start"], values["term_end"] = terms.term_dates(errors, data)
     if "duration_minutes" not in errors.fields and values["duration_minutes"] % 5:
         errors.add("duration_minutes", _("The duration is a multiple of 5 minutes."))
     if "grade" not in errors.fields and values["grade"] not in LEVEL_GRADES[school.level]:
@@ -33,8 +32,6 @@ def _parse(school: School, data: dict) -> tuple[dict, list[tuple[int, int, int]]
         if not subject_taught_at(values["subject"], values["grade"]):
             errors.add("subject", _("%(subject)s is not a subject of grade %(grade)d.",
                                     subject=values["subject"], grade=values["grade"]))
-    if values["term_start"] and values["term_end"] and values["term_end"] < values["term_start"]:
-        errors.add("term_end", _("The term must end after it starts."))
     raw_windows = data.get("windows")
     if not isinstance(raw_windows, list) or not raw_windows:
         errors.add("windows", _("Give at least one window of the school day."))

@@ -15,7 +15,7 @@ from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestS
                       SessionRequest, TeacherProfile, User)
 from ..timefmt import utcnow
 from ..validation import Conflict, Unavailable, ValidationError
-from . import fields, matching, timetable
+from . import fields, matching, terms, timetable
 from .notifications import notify
 
 HEARTBEAT_SECONDS = 2.0
@@ -29,11 +29,8 @@ REVIEWABLE = (RunStatus.FINISHED, RunStatus.STOPPED)
 
 def parse_run_parameters(data: dict) -> tuple[date, date, float]:
     errors = fields.FieldErrors()
-    term_start = fields.date_value(errors, "term_start", data.get("term_start"))
-    term_end = fields.date_value(errors, "term_end", data.get("term_end"))
+    term_start, term_end = terms.term_dates(errors, data)
     time_limit = fields.integer(errors, "time_limit", data.get("time_limit", 60), low=5, high=900)
-    if term_start and term_end and term_end < term_start:
-        errors.add("term_end", _("The term must end after it starts."))
     errors.raise_if_any()
     return term_start, term_end, float(time_limit)
 
