@@ -43,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import access
     access.init_login(app, login_manager)
 
-    from .sockets.queue import client_manager
+    from .sockets.queue import client_manager, default_channel
+    app.config["SOCKETIO_CHANNEL"] = app.config.get("SOCKETIO_CHANNEL") or default_channel(
+        app.config["SECRET_KEY"], app.config["SQLALCHEMY_DATABASE_URI"])
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
@@ -55,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         # default starts a thread per event, and the threads of one sender's chat raced for the room's lock
         # (docs/rooms.md). Other clients have readers of their own, so a slow handler delays only its sender.
         async_handlers=False,
-        **client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
+        **client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
     )
 
     from . import errors, security

@@ -39,6 +39,8 @@ def from_environment(instance_path: Path) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # The queue's pub/sub channel; unset, one derived from this deployment (sockets/queue.py default_channel).
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or None,
         # threading for the embedded single process; production sets the worker's mode (docs/rooms.md).
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "MATCHING_QUEUE_URL": os.environ.get("MATCHING_QUEUE_URL") or None,

@@ -4,6 +4,7 @@ subscriber that was away, so after this process lost its subscription and got it
 with it, since hands, floor, polls, board and slides changed on other processes did not reach it either."""
 from __future__ import annotations
 
+import hashlib
 import time
 
 import socketio
@@ -43,8 +44,17 @@ class ResyncingRedisManager(socketio.RedisManager):
                 retry_sleep = min(retry_sleep * 2, 8)  # the library waits up to 60 s; a class cannot
 
 
-def client_manager(url: str | None) -> dict:
+def default_channel(secret_key: str, database_url: str) -> str:
+    """The pub/sub channel of one deployment. Redis pub/sub ignores the database number in the queue's URL, so
+    two deployments on one Redis with the library's fixed `flask-socketio` heard each other's rooms. Every process
+    of one deployment shares its secret key and database (tokens and rows need them), and two deployments do not:
+    a digest of both names the deployment without revealing either."""
+    digest = hashlib.sha256(f"{secret_key}\0{database_url}".encode()).hexdigest()[:16]
+    return f"kelas-{digest}"
+
+
+def client_manager(url: str | None, channel: str) -> dict:
     """Keyword arguments for `socketio.init_app`: the resyncing manager for a Redis queue, else the default."""
     if url and url.startswith(("redis://", "rediss://")):
-        return {"client_manager": ResyncingRedisManager(url, channel="flask-socketio")}
+        return {"client_manager": ResyncingRedisManager(url, channel=channel)}
     return {}

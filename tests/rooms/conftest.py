@@ -127,8 +127,8 @@ def start_room_servers(app, instance_path, count: int = 1, queue_url: str | None
     with `embedded` as `python wsgi.py` serves the app (Werkzeug, threading mode); joined by `queue_url` when
     given; each with its URL, once it answers. Stop them with stop_room_servers."""
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-               SECRET_KEY=app.config["SECRET_KEY"], INSTANCE_PATH=str(instance_path), ROOM_PRESENCE_SECONDS="0.1",
-               **environment)
+               SECRET_KEY=app.config["SECRET_KEY"], INSTANCE_PATH=str(instance_path), ROOM_PRESENCE_SECONDS="0.1")
+    env.update(environment)  # may stand in for the test app's own settings (another deployment's secret)
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     if queue_url:
         env["SOCKETIO_MESSAGE_QUEUE"] = queue_url

@@ -57,3 +57,47 @@ def test_chat_crosses_from_one_server_process_to_another(app, factory, two_serve
     finally:
         for client in clients:
             client.disconnect()
+
+
+def test_two_deployments_on_one_redis_do_not_hear_each_others_rooms(app, factory, tmp_path):
+    """Pub/sub ignores the database number: before each deployment had its own channel, a chat in one
+    deployment's room reached the members of the other deployment's room with the same id."""
+    import json
+    import socketio
+    import urllib.request
+
+    if not redis_available():
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    app.config["ROOM_PRESENCE_SECONDS"] = 0
+    room = make_room(app, factory)
+    (ours, our_url), = start_room_servers(app, tmp_path / "ours", 1, REDIS_URL)
+    try:
+        (theirs, their_url), = start_room_servers(app, tmp_path / "theirs", 1, REDIS_URL.rsplit("/", 1)[0] + "/1",
+                                                  SECRET_KEY="another-deployment's-secret")
+    except BaseException:
+        stop_room_servers([ours])
+        raise
+    heard = {"ours": [], "theirs": []}
+    echoed = threading.Event()
+    clients = []
+    try:
+        for label, url in (("ours", our_url), ("theirs", their_url)):
+            request = urllib.request.Request(url + "/api/rooms/join", method="POST",
+                                             data=json.dumps({"code": room.code, "name": label}).encode(),
+                                             headers={"Content-Type": "application/json"})
+            token = json.load(urllib.request.urlopen(request, timeout=10))["token"]
+            client = socketio.Client(reconnection=False)
+            client.on("chat", lambda body, label=label: (heard[label].append(body),
+                                                         label == "ours" and echoed.set()), namespace="/room")
+            client.connect(url, namespaces=["/room"], auth={"token": token}, wait_timeout=10)
+            clients.append(client)
+        clients[0].emit("chat", {"text": "Hanya untuk kelas kami"}, namespace="/room")
+        assert echoed.wait(10), "the sender's own deployment did not deliver the message"
+        threading.Event().wait(1.5)  # the other deployment would have heard it by now, from the same Redis
+        assert [m["text"] for m in heard["ours"]] == ["Hanya untuk kelas kami"]
+        assert heard["theirs"] == []
+    finally:
+        for client in clients:
+            client.disconnect()
+        stop_room_servers([ours, theirs])
+
