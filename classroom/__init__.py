@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import access
     access.init_login(app, login_manager)
 
+    from .security import socket_origin_check
     from .sockets.queue import client_manager, default_channel
     app.config["SOCKETIO_CHANNEL"] = app.config.get("SOCKETIO_CHANNEL") or default_channel(
         app.config["SECRET_KEY"], app.config["SQLALCHEMY_DATABASE_URI"])
@@ -50,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        cors_allowed_origins=socket_origin_check(app),
         manage_session=False,
         # One client's events are handled one after another, in the order it sent them, by the thread or
         # greenlet that reads its connection (its WebSocket, or its long-polling POST): python-socketio's

@@ -56,6 +56,8 @@ def from_environment(instance_path: Path) -> dict:
         # Seconds a login (session or "remember me") lasts at most; auth/access.py enforces it on the server too.
         "REMEMBER_COOKIE_DURATION": 30 * 86400,
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Pages that may open Socket.IO connections besides the app's own address and PUBLIC_URL (security.py).
+        "SOCKETIO_ALLOWED_ORIGINS": os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").replace(",", " ").split(),
         "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
         "MAIL_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@kelas-nusantara.id"),

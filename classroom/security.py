@@ -1,6 +1,8 @@
 """Response headers every page carries, and the rate limits on guessable doors (login, reset, join codes)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,6 +29,33 @@ LOGIN_LIMIT = "10 per minute; 100 per hour"
 RESET_LIMIT = "10 per minute"
 REGISTER_LIMIT = "20 per hour"
 JOIN_LIMIT = "20 per minute; 200 per hour"  # per address: a school's NAT shares one, so not lower
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as a browser sends it in `Origin`."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def socket_origin_check(app: Flask):
+    """Which pages may open a Socket.IO connection: the app's own. Without this check (`cors_allowed_origins=[]`)
+    any site could connect on a visitor's behalf, and `/runs` reads the visitor's login cookie. Own means the
+    origin this very request was sent to (scheme and Host; behind PROXY_COUNT proxies, the forwarded ones),
+    PUBLIC_URL's, and any listed in SOCKETIO_ALLOWED_ORIGINS. Clients that send no Origin (an app, a load test)
+    are not browsers acting for someone else, and Engine.IO lets them through."""
+    listed = {origin_of(app.config.get("PUBLIC_URL") or "")}
+    listed.update(origin_of(url) for url in app.config.get("SOCKETIO_ALLOWED_ORIGINS") or [])
+    listed.discard("")
+
+    def allowed(origin: str | None, environ: dict | None = None) -> bool:
+        origin = (origin or "").lower()
+        if origin in listed:
+            return True
+        environ = environ or {}
+        own = f"{environ.get('wsgi.url_scheme', '')}://{environ.get('HTTP_HOST', '')}".lower()
+        return bool(environ.get("HTTP_HOST")) and origin == own
+
+    return allowed
 
 
 def storage_uri(app: Flask) -> str:

@@ -1,11 +1,16 @@
 """Doors into a room that someone might force: a removed participant's old token, and guessing join codes."""
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+
+import pytest
+
 from classroom import create_app
 from classroom.extensions import db
 from classroom.services import join_codes
 
-from .conftest import events
+from .conftest import events, make_room, start_room_servers, stop_room_servers
 
 
 def test_a_removed_participant_cannot_come_back_with_the_same_token(room_app, room, joiner):
@@ -63,3 +68,48 @@ def test_join_codes_carry_the_entropy_the_docs_state():
     assert len(join_codes.ALPHABET) == 31 and join_codes.LENGTH == 8
     assert 39.6 <= join_codes.ENTROPY_BITS < 39.7
     assert len({join_codes.new_code() for _ in range(2000)}) == 2000
+
+
+@pytest.fixture
+def served_room(app, factory, tmp_path):
+    """A room and a production-like server process for it, whose public address is not the one it listens on."""
+    app.config["ROOM_PRESENCE_SECONDS"] = 0
+    room = make_room(app, factory)
+    (process, url), = start_room_servers(app, tmp_path, 1, PUBLIC_URL="https://kelas.example.id",
+                                         SOCKETIO_ALLOWED_ORIGINS="https://cermin.kelas.example.id")
+    yield room, url
+    stop_room_servers([process])
+
+
+def room_socket(app, room, url: str, transport: str, origin: str):
+    import socketio
+    token = app.test_client().post("/api/rooms/join", json={"code": room.code, "name": "Yohana"}).get_json()["token"]
+    # The WebSocket client sends an Origin of its own, which this one replaces; long-polling sends it as a header.
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client.connect(url, namespaces=["/room"], auth={"token": token}, transports=[transport],
+                   headers={} if transport == "websocket" else {"Origin": origin}, wait_timeout=10)
+    return client
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_page_on_a_foreign_origin_cannot_open_a_room_socket(app, served_room, transport):
+    import socketio
+    room, url = served_room
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        room_socket(app, room, url, transport, "https://evil.example")
+    handshake = urllib.request.Request(url + "/socket.io/?EIO=4&transport=polling",
+                                       headers={"Origin": "https://evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(handshake, timeout=10)
+    assert refused.value.code == 400
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_the_apps_own_origins_open_a_room_socket(app, served_room, transport):
+    room, url = served_room
+    for own in (url, "https://kelas.example.id", "https://cermin.kelas.example.id"):  # served, PUBLIC_URL, listed
+        client = room_socket(app, room, url, transport, own)
+        try:
+            assert client.connected and client.transport() == transport, own
+        finally:
+            client.disconnect()
