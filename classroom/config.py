@@ -79,6 +79,10 @@ def from_environment(instance_path: Path) -> dict:
         # Each Socket.IO process says it is alive this often; one silent for ROOM_SERVER_SILENT_SECONDS is taken
         # for dead, and its connections' attendance is closed at its last heartbeat (docs/rooms.md).
         "ROOM_HEARTBEAT_SECONDS": float(os.environ.get("ROOM_HEARTBEAT_SECONDS", "10")),
+        # A participant's connections at once (tabs, devices, and a dropped one not yet timed out); more are refused.
+        "ROOM_CONNECTIONS_PER_PARTICIPANT": int(os.environ.get("ROOM_CONNECTIONS_PER_PARTICIPANT", "3")),
+        # A locked room still takes back a student whose connection was open until this long before the lock.
+        "ROOM_LOCK_REJOIN_SECONDS": float(os.environ.get("ROOM_LOCK_REJOIN_SECONDS", "120")),
         "ROOM_SERVER_SILENT_SECONDS": float(os.environ.get("ROOM_SERVER_SILENT_SECONDS", "45")),
         # The largest request body: a slide PDF (services/slides.py PDF_MAX_BYTES, 20 MB) and its form; anything
         # bigger is refused with 413 before it is read, however the body is sent.

@@ -157,6 +157,8 @@ class LiveSession(db.Model):
     join_code: Mapped[str] = mapped_column(String(9), unique=True)
     status: Mapped[LiveStatus] = mapped_column(_enum(LiveStatus), default=LiveStatus.SCHEDULED)
     locked: Mapped[bool] = mapped_column(default=False)
+    # When it was locked: who was in by then may come back after a drop; nobody else gets in (docs/rooms.md).
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     chat_muted: Mapped[bool] = mapped_column(default=False)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(String(300))

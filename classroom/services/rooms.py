@@ -177,6 +177,7 @@ class RoomState:
     ends_at: datetime
     locked: bool
     chat_muted: bool
+    locked_at: datetime | None = None
 
 
 def arrival_for_token(claims: TokenClaims) -> tuple[ArrivingMember, RoomState]:
@@ -186,17 +187,45 @@ def arrival_for_token(claims: TokenClaims) -> tuple[ArrivingMember, RoomState]:
         select(Participant.id, Participant.name, Participant.role, Participant.removed, Participant.hand_raised_at,
                Participant.has_floor, Participant.headcount, Participant.can_draw, Participant.live_session_id,
                LiveSession.status,
-               LiveSession.starts_at, LiveSession.ends_at, LiveSession.locked, LiveSession.chat_muted)
+               LiveSession.starts_at, LiveSession.ends_at, LiveSession.locked, LiveSession.chat_muted,
+               LiveSession.locked_at)
         .join(LiveSession, LiveSession.id == Participant.live_session_id)
         .where(Participant.id == claims.participant_id)).first()
     if row is None or row.live_session_id != claims.live_session_id or row.role != claims.role:
         raise RoomError(401, "unauthorized", _("This room pass is not valid."))
     if row.removed:
         raise RoomError(403, "removed", _("The teacher has removed you from this room."))
-    live = RoomState(row.live_session_id, row.status, row.starts_at, row.ends_at, row.locked, row.chat_muted)
+    live = RoomState(row.live_session_id, row.status, row.starts_at, row.ends_at, row.locked, row.chat_muted,
+                     row.locked_at)
     check_open(live, for_public=False)
     return ArrivingMember(row.id, row.name, row.role, row.hand_raised_at, row.has_floor, row.headcount,
                           row.can_draw), live
+
+
+def set_locked(live: LiveSession, locked: bool) -> None:
+    """Lock or unlock; locking a locked room keeps the moment it was first locked."""
+    if locked and not live.locked:
+        live.locked_at = utcnow()
+    elif not locked:
+        live.locked_at = None
+    live.locked = locked
+
+
+def check_lock(member: ArrivingMember, live: RoomState, connected_here: bool) -> None:
+    """A locked room lets in its staff (teacher, hosts and the school's own class devices) and whoever was already
+    in: connected now (here, or on any process), or connected until at most ROOM_LOCK_REJOIN_SECONDS before the
+    lock, so that a student whose weak link dropped just before it, or drops after it, comes back. Anyone else is
+    refused, whatever the age of their token: tokens last hours and were handed out before the lock."""
+    if not live.locked or member.role != STUDENT or connected_here:
+        return
+    grace = timedelta(seconds=current_app.config.get("ROOM_LOCK_REJOIN_SECONDS", 120))
+    since = as_utc(live.locked_at) - grace if live.locked_at else None
+    was_in = select(AttendanceInterval.id).where(
+        AttendanceInterval.participant_id == member.id,
+        AttendanceInterval.left_at.is_(None) if since is None else
+        (AttendanceInterval.left_at.is_(None) | (AttendanceInterval.left_at >= since))).limit(1)
+    if db.session.scalar(was_in) is None:
+        raise RoomError(403, "locked", _("The teacher has locked this room."))
 
 
 def participant_for_token(claims: TokenClaims) -> Participant:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Flask, current_app, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy import func, select
 
@@ -85,6 +85,42 @@ class Connection:
 
 
 connections: dict[str, Connection] = {}
+
+
+class ConnectionSlots:
+    """Each participant's connections on this process, counted from the moment a connect starts: one token had
+    opened 3,116 sockets, each writing attendance. A slot is taken before the connect's first query, so many
+    connects at once cannot all pass the count. With several processes behind sticky sessions one client's
+    connections land on one process; a client spreading over P processes gets at most P times the limit."""
+
+    def __init__(self):
+        self.by_participant: defaultdict[int, set[str]] = defaultdict(set)
+        self.lock = threading.Lock()
+
+    def take(self, participant_id: int, sid: str, limit: int) -> bool:
+        with self.lock:
+            held = self.by_participant[participant_id]
+            if len(held) >= limit:
+                if not held:
+                    del self.by_participant[participant_id]
+                return False
+            held.add(sid)
+            return True
+
+    def others(self, participant_id: int, sid: str) -> bool:
+        """Whether the participant holds another connection here (it is in the room now)."""
+        return bool(self.by_participant.get(participant_id, set()) - {sid})
+
+    def release(self, participant_id: int, sid: str) -> None:
+        with self.lock:
+            held = self.by_participant.get(participant_id)
+            if held is not None:
+                held.discard(sid)
+                if not held:
+                    del self.by_participant[participant_id]
+
+
+slots = ConnectionSlots()
 # Which session and role a participant has never changes, so signalling can route without a query.
 _participant_cache: dict[int, tuple[int, str]] = {}
 _room_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
@@ -572,10 +608,19 @@ class RoomNamespace(Namespace):
 
     def on_connect(self, auth=None):
         token = auth.get("token") if isinstance(auth, dict) else None
+        claims = None
         try:
             claims = room_service.read_token(token)
+            limit = current_app.config["ROOM_CONNECTIONS_PER_PARTICIPANT"]
+            if not slots.take(claims.participant_id, request.sid, limit):
+                claims = None  # the slots it holds are its other connections'
+                raise RoomError(429, "too_many_connections", ngettext(
+                    "You already have this room open in %(num)d tab or device. Close it, then try again.",
+                    "You already have this room open in %(num)d tabs or devices. Close one of them, then try again.",
+                    limit))
             fanout().register_server()
             member, live = room_service.arrival_for_token(claims)
+            room_service.check_lock(member, live, connected_here=slots.others(member.id, request.sid))
             # While presence is coalesced, attendance is written in batches with it; otherwise (tests) at once.
             interval_id = None if fanout().interval > 0 else \
                 room_service.open_interval(member, request.sid, fanout().server_id).id
@@ -587,10 +632,14 @@ class RoomNamespace(Namespace):
             strokes = snapshot.board
             connection = Connection(member.id, live.id, member.role, member.name, interval_id)
             db.session.commit()
-        except RoomError as exc:
+        except BaseException as exc:
             db.session.rollback()
-            # The connect error's `message` is the words, its `data` the shape every error has: the page shows why.
-            raise ConnectionRefusedError(exc.message, exc.as_json())
+            if claims is not None:
+                slots.release(claims.participant_id, request.sid)
+            if isinstance(exc, RoomError):
+                # The connect error's `message` is the words, its `data` the shape every error has: the page shows why.
+                raise ConnectionRefusedError(exc.message, exc.as_json())
+            raise
         _participant_cache[connection.participant_id] = (connection.live_session_id, connection.role)
         connections[request.sid] = connection
         if interval_id is None:
@@ -609,6 +658,7 @@ class RoomNamespace(Namespace):
         connection = connections.pop(request.sid, None)
         if connection is None:
             return
+        slots.release(connection.participant_id, request.sid)
         from .media import connection_closed
         connection_closed(request.sid)
         try:
@@ -692,7 +742,7 @@ class RoomNamespace(Namespace):
     @room_event(roles=MODERATORS)
     def on_lock(self, connection: Connection, data):
         live = live_session(connection)
-        live.locked = room_service.flag(data, "locked")
+        room_service.set_locked(live, room_service.flag(data, "locked"))
         db.session.commit()
         emit("room", room_service.room_json(live), to=room_name(live.id))
 

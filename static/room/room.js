@@ -91,6 +91,11 @@
     media.attach(socket);
     socket.on("connect_error", function (err) {
       if (socket.active) { setNet(say("reconnecting"), false); return; }  // a network failure: the client retries
+      if (err && err.data && err.data.error === "too_many_connections") {  // open in other tabs: the pass is fine
+        banner(err.data.message, true);
+        setNet(say("reconnecting"), false);
+        return setTimeout(function () { socket.connect(); }, 15000);  // a dropped tab's slot frees within a minute
+      }
       // Refused at connect (the pass expired, is forged, or no longer admits us): it will not be retried, so
       // say why and, for a student, offer the join form again; what was typed stays in the outbox.
       var message = (err && err.data && err.data.message) || say("error");

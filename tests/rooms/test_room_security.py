@@ -1,14 +1,17 @@
 """Doors into a room that someone might force: a removed participant's old token, and guessing join codes."""
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.request
 
 import pytest
+from sqlalchemy import func, select
 
 from classroom import create_app
-from classroom.extensions import db
-from classroom.services import join_codes
+from classroom.extensions import db, socketio
+from classroom.models import AttendanceInterval, LiveSession
+from classroom.services import attendance as attendance_service, join_codes, rooms as room_service
 
 from .conftest import events, make_room, start_room_servers, stop_room_servers
 
@@ -113,3 +116,106 @@ def test_the_apps_own_origins_open_a_room_socket(app, served_room, transport):
             assert client.connected and client.transport() == transport, own
         finally:
             client.disconnect()
+
+
+def connect_error(app, token: str) -> dict | None:
+    """Connect as the page does; the data of the connect error the client gets, or None if it got in."""
+    from flask_socketio import ConnectionRefusedError
+    from classroom.sockets.rooms import RoomNamespace
+    refusals = []
+    original = RoomNamespace.on_connect
+
+    def watched(self, auth=None):
+        try:
+            return original(self, auth)
+        except ConnectionRefusedError as exc:
+            refusals.append(exc.error_args)  # what goes to the client as the connect error
+            raise
+
+    RoomNamespace.on_connect = watched
+    try:
+        client = socketio.test_client(app, namespace="/room", auth={"token": token})
+    finally:
+        RoomNamespace.on_connect = original
+    if client.is_connected("/room"):
+        client.disconnect(namespace="/room")
+        return None
+    assert refusals, "refused without saying why"
+    return refusals[0]["data"]
+
+
+def test_a_locked_room_refuses_tokens_handed_out_before_the_lock(room_app, room, joiner):
+    http = joiner.account(room.teacher_email)
+    teacher = joiner.connect(http.get(f"/rooms/{room.id}/token").get_json()["token"], http)
+    early_token = joiner.token(room.code, "Datang Terlambat")  # got a token, never came in
+    in_class = joiner.student(room.code, "Yohana")
+    teacher.emit("lock", {"locked": True}, namespace="/room")
+    assert events(teacher, "room")[-1]["locked"] is True
+
+    refusal = connect_error(room_app, early_token)
+    assert refusal["error"] == "locked" and "mengunci" in refusal["message"]
+    with room_app.app_context():
+        assert [m["name"] for m in room_service.members(room.id)] == ["Cut Nyak Rahmah", "Yohana"]
+    assert in_class.is_connected("/room")  # who is in stays in
+
+
+def test_a_student_who_was_in_comes_back_into_a_locked_room_after_a_drop(room_app, room, joiner):
+    http = joiner.account(room.teacher_email)
+    teacher = joiner.connect(http.get(f"/rooms/{room.id}/token").get_json()["token"], http)
+    dropped_before = joiner.token(room.code, "Markus")  # a weak link: gone a moment before the lock
+    joiner.connect(dropped_before).disconnect(namespace="/room")
+    yohana_token = joiner.token(room.code, "Yohana")
+    yohana = joiner.connect(yohana_token)
+    teacher.emit("lock", {"locked": True}, namespace="/room")
+    yohana.disconnect(namespace="/room")  # and one dropped after it
+
+    assert connect_error(room_app, yohana_token) is None
+    assert connect_error(room_app, dropped_before) is None
+    host_http = joiner.account(room.school_email)
+    assert connect_error(room_app, host_http.get(f"/rooms/{room.id}/token").get_json()["token"]) is None
+    assert connect_error(room_app, http.get(f"/rooms/{room.id}/token").get_json()["token"]) is None
+
+
+def test_a_student_who_left_well_before_the_lock_is_not_let_back_in(room_app, room, joiner):
+    room_app.config["ROOM_LOCK_REJOIN_SECONDS"] = 0
+    http = joiner.account(room.teacher_email)
+    teacher = joiner.connect(http.get(f"/rooms/{room.id}/token").get_json()["token"], http)
+    token = joiner.token(room.code, "Markus")
+    joiner.connect(token).disconnect(namespace="/room")
+    teacher.emit("lock", {"locked": True}, namespace="/room")
+    assert connect_error(room_app, token)["error"] == "locked"
+    teacher.emit("lock", {"locked": False}, namespace="/room")
+    assert connect_error(room_app, token) is None
+
+
+def test_one_token_gets_a_few_connections_and_the_extra_is_refused_with_a_message(room_app, room, joiner):
+    room_app.config["ROOM_CONNECTIONS_PER_PARTICIPANT"] = 3
+    token = joiner.token(room.code, "Yohana")
+    tabs = [joiner.connect(token) for _ in range(3)]
+    assert all(tab.is_connected("/room") for tab in tabs)
+    refusal = connect_error(room_app, token)
+    assert refusal["error"] == "too_many_connections" and "3 tab" in refusal["message"]
+
+    tabs[0].disconnect(namespace="/room")  # one tab closed: room for another
+    tabs[0] = joiner.connect(token)
+    assert tabs[0].is_connected("/room")
+    with room_app.app_context():
+        live = db.session.get(LiveSession, room.id)
+        rows = attendance_service.report(live)
+        assert [row.name for row in rows] == ["Yohana"]  # one person, one row of presence
+        assert len(rows[0].stretches) == 1
+        written = db.session.scalar(select(func.count(AttendanceInterval.id)))
+        assert written == 4  # the refused connection wrote nothing
+
+
+def test_many_connects_at_once_with_one_token_get_no_more_than_the_limit(room_app, room, joiner):
+    room_app.config["ROOM_CONNECTIONS_PER_PARTICIPANT"] = 3
+    token = joiner.token(room.code, "Yohana")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(joiner.connect(token).is_connected("/room")))
+               for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 3
