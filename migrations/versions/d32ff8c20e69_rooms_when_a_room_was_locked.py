@@ -1,7 +1,7 @@
 """rooms: when a room was locked
 
 Revision ID: d32ff8c20e69
-Revises: 7904dffecb29
+Revises: ff6da9c1933d
 Create Date: 2026-12-02 04:32:33.021943
 
 """
@@ -12,7 +12,7 @@ import classroom.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'd32ff8c20e69'
-down_revision = '7904dffecb29'
+down_revision = 'ff6da9c1933d'
 branch_labels = None
 depends_on = None
 
