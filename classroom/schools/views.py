@@ -32,7 +32,8 @@ def home():
     requests = db.session.scalars(select(SessionRequest).where(SessionRequest.school_id == school.id)
                                   .order_by(SessionRequest.created_at.desc())).all()
     upcoming = db.session.scalars(
-        select(LiveSession).where(LiveSession.school_id == school.id, LiveSession.status == LiveStatus.SCHEDULED,
+        select(LiveSession).where(LiveSession.school_id == school.id,  # cancelled ones too, with the reason
+                                  LiveSession.status.in_([LiveStatus.SCHEDULED, LiveStatus.CANCELLED]),
                                   LiveSession.ends_at >= utcnow()).order_by(LiveSession.starts_at).limit(10)).all()
     return render_template("schools/home.html", school=school, province=PROVINCES_BY_CODE[school.province_code],
                            requests=requests, upcoming=upcoming, statuses=RequestStatus, explain=reasons.explain,

@@ -131,7 +131,7 @@ def dated_sessions(assignment: Assignment, skip_from: date | None = None) -> lis
     return sorted(out)
 
 
-def _on_leave(profile: TeacherProfile, start) -> bool:
+def on_leave(profile: TeacherProfile, start) -> bool:
     local_day = in_zone(start, profile.timezone).date()
     return any(e.start_date <= local_day <= e.end_date for e in profile.exceptions)
 
@@ -140,7 +140,7 @@ def create_live_sessions(assignment: Assignment, skip_from: date | None = None) 
     """The dated live sessions of an assignment, each with its own join code; none on the teacher's leave days."""
     created = []
     for start, end in dated_sessions(assignment, skip_from):
-        if _on_leave(assignment.teacher, start):
+        if on_leave(assignment.teacher, start):
             continue
         live = LiveSession(assignment=assignment, request_id=assignment.request_id,
                            teacher_id=assignment.teacher_id, school_id=assignment.request.school_id,

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import (AccountStatus, Assignment, LiveSession, LiveStatus, RequestStatus, Role, RunStatus,
                       TeacherProfile, User)
-from ..timefmt import as_utc, utcnow
+from ..timefmt import as_utc, in_zone, utcnow
 from ..validation import Conflict
 from . import fields
 from .notifications import notify
+from .substitutes import find_substitute
 
 REASON_MAX = 300
 
@@ -59,20 +60,48 @@ def _readers(school_id: int) -> list[User]:
         .order_by(User.id)))
 
 
-def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> LiveSession:
-    """Cancel one coming session; its school and the coordinators are told when, in their own zone and language."""
+def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> TeacherProfile | None:
+    """Give up one coming session. A substitute is sought at once (same time, same join code); without one the
+    session is cancelled. The school and the coordinators are told, in their own zone and language; the
+    substitute is asked. Returns the substitute, if any."""
     reason = reason_text(reason)
     check_session_withdrawable(live)
-    live.status = LiveStatus.CANCELLED
-    live.withdrawn_reason = reason
+    substitute = find_substitute(live, profile)
+    subject = live.request.subject
+    if substitute is None:
+        live.status = LiveStatus.CANCELLED
+        live.withdrawn_reason = reason
+    else:
+        live.teacher = substitute
     from ..i18n import format_moment
-    for reader in _readers(live.school_id):
+    for reader in _readers(live.school_id) + ([substitute.user] if substitute else []):
         with force_locale(reader.language or "id"):
             when = format_moment(live.starts_at, reader.viewer_timezone)
-        notify([reader], "session_withdrawn", teacher=profile.user.name, subject=live.request.subject,
-               when=when, reason=reason)
+        if substitute is not None and reader is substitute.user:
+            notify([reader], "substitute_assigned", subject=subject, grade=live.request.grade,
+                   school=live.school.name, when=when, code=live.join_code)
+        elif substitute is not None:
+            notify([reader], "session_substituted", teacher=profile.user.name, substitute=substitute.user.name,
+                   subject=subject, when=when, reason=reason)
+        else:
+            notify([reader], "session_withdrawn", teacher=profile.user.name, subject=subject, when=when,
+                   reason=reason)
     db.session.flush()
-    return live
+    return substitute
+
+
+def coming_sessions_on(profile: TeacherProfile, start_date, end_date) -> list[LiveSession]:
+    """The teacher's coming sessions on teacher-local dates from `start_date` to `end_date`."""
+    now = utcnow()
+    sessions = db.session.scalars(select(LiveSession).where(
+        LiveSession.teacher_id == profile.id, LiveSession.status == LiveStatus.SCHEDULED,
+        LiveSession.starts_at > now).order_by(LiveSession.starts_at)).all()
+    return [s for s in sessions if start_date <= in_zone(s.starts_at, profile.timezone).date() <= end_date]
+
+
+def withdraw_for_leave(profile: TeacherProfile, start_date, end_date, reason: str) -> list[tuple[LiveSession, TeacherProfile | None]]:
+    """Leave over dates that already have sessions: each is withdrawn (a substitute sought, the school told)."""
+    return [(live, withdraw_session(profile, live, reason)) for live in coming_sessions_on(profile, start_date, end_date)]
 
 
 def withdraw_assignment(profile: TeacherProfile, assignment: Assignment, reason) -> list[LiveSession]:

@@ -82,9 +82,9 @@ def withdraw_session(live_session_id: int):
     live = withdrawals.own_session(profile, live_session_id)
     if live is None:
         abort(404)
-    withdrawals.withdraw_session(profile, live, json_body().get("reason"))
+    substitute = withdrawals.withdraw_session(profile, live, json_body().get("reason"))
     db.session.commit()
-    return session_json(live, profile.timezone)
+    return {**session_json(live, profile.timezone), "substitute": substitute.user.name if substitute else None}
 
 
 @bp.post("/assignments/<int:assignment_id>/withdraw")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from ..auth.access import current_teacher, public, roles_required
 from ..extensions import db
 from ..forms import form_data, intervals_from_form, save
-from ..i18n import day_name
+from ..i18n import day_name, format_moment
 from ..models import AvailabilityException, LiveSession, LiveStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, PROVINCES_BY_CODE, WIB, WIT, WITA
 from ..services import calendar_feed, fields, teaching_record, teachers as teacher_service, withdrawals
@@ -109,7 +109,9 @@ def grid_settings(profile) -> dict:
 def add_exception():
     profile = current_teacher()
     try:
-        teacher_service.add_exception(profile, form_data())
+        exception = teacher_service.add_exception(profile, form_data())
+        reason = _("Leave") + (f": {exception.note}" if exception.note else "")
+        affected = withdrawals.withdraw_for_leave(profile, exception.start_date, exception.end_date, reason)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -117,6 +119,17 @@ def add_exception():
             flash(message, "error")
     else:
         flash(_("The dates are saved; no session will be planned on them."), "success")
+        if affected:
+            flash(ngettext("%(num)d session already published on these dates is withdrawn; its school is told:",
+                           "%(num)d sessions already published on these dates are withdrawn; their schools are told:",
+                           len(affected)), "info")
+            for live, substitute in affected:
+                when = format_moment(live.starts_at, profile.timezone)
+                flash(_("%(when)s, %(subject)s at %(school)s: %(substitute)s substitutes (same join code).",
+                        when=when, subject=live.request.subject, school=live.school.name,
+                        substitute=substitute.user.name) if substitute else
+                      _("%(when)s, %(subject)s at %(school)s: no substitute is free, the session is cancelled.",
+                        when=when, subject=live.request.subject, school=live.school.name), "info")
     return redirect(url_for("teachers.availability"))
 
 
@@ -230,7 +243,11 @@ def withdraw_session(live_session_id: int):
     return _withdraw_page(
         "session", live=live, check=lambda: withdrawals.check_session_withdrawable(live),
         act=lambda reason: withdrawals.withdraw_session(profile, live, reason),
-        done=_("You withdrew from the session. The school and the coordinators have been told."))
+        done=lambda substitute: _("You withdrew from the session. %(substitute)s substitutes, same time and join "
+                                  "code; the school and the coordinators have been told.",
+                                  substitute=substitute.user.name) if substitute else
+        _("You withdrew from the session. No substitute is free then, so it is cancelled; the school and the "
+          "coordinators have been told."))
 
 
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["GET", "POST"])
@@ -262,7 +279,7 @@ def _withdraw_page(kind: str, check, act, done: str, **context):
         conflict = exc.message
     if request.method == "POST" and conflict is None:
         try:
-            act(reason)
+            result = act(reason)
             db.session.commit()
         except ValidationError as exc:
             db.session.rollback()
@@ -271,7 +288,7 @@ def _withdraw_page(kind: str, check, act, done: str, **context):
             db.session.rollback()
             conflict = exc.message
         else:
-            flash(done, "success")
+            flash(done(result) if callable(done) else done, "success")
             return redirect(url_for("teachers.timetable"))
     status = 409 if conflict and request.method == "POST" else 400 if errors else 200
     return render_template("teachers/withdraw.html", kind=kind, errors=errors, conflict=conflict, reason=reason,
