@@ -6,7 +6,8 @@ in that day's availability). With multipliers lam_t >= 0 (week) and
 mu_td >= 0 (day), a served pair (r, t) costs spw_r * lam_t plus, for each of
 its spw_r sessions on distinct school days, the mu of the teacher day it
 falls on (the cheapest such day, to stay a relaxation). For any multipliers,
-    sum lam * cap_week + sum mu * cap_day + sum_r max(0, best reduced value of r) + bonus * schools
+    sum lam * cap_week + sum mu * cap_day + sum over schools of (their positive reduced values,
+    + the fairness bonus if serving one of its requests is worth it)
 bounds the score from above; subgradient steps tighten it.
 """
 from __future__ import annotations
@@ -66,9 +67,30 @@ def _pair_days(c: Compiled):
     return (np.concatenate(rows_r), np.concatenate(rows_t), np.concatenate(first), np.concatenate(last))
 
 
-def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, target: float = 0.0) -> int:
+def school_values(c: Compiled, per_request: np.ndarray) -> np.ndarray:
+    """Each school's best value given each request's best reduced value (-BIG: cannot be served):
+    its positive requests, plus the fairness bonus if serving at least one is worth it."""
+    n = len(c.instance.schools)
+    school_sum = np.bincount(c.r_school, weights=np.maximum(per_request, 0.0), minlength=n)
+    school_best = np.full(n, -BIG)
+    np.maximum.at(school_best, c.r_school, per_request)
+    return np.where(school_best > 0, school_sum + c.bonus, np.maximum(0.0, school_best + c.bonus))
+
+
+def served_requests(c: Compiled, per_request: np.ndarray) -> np.ndarray:
+    """Which requests the per-school optimum of school_values serves."""
+    school_best = np.full(len(c.instance.schools), -BIG)
+    np.maximum.at(school_best, c.r_school, per_request)
+    best = school_best[c.r_school]
+    rescue = (best <= 0) & (best + c.bonus > 0) & (per_request == best)
+    return (per_request > 0) | rescue
+
+
+def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, target: float = 0.0,
+                     multipliers: dict | None = None) -> int:
     """A proven upper bound on the score; the more iterations, the tighter.
-    `target` is a known score (the greedy's), used for Polyak step lengths."""
+    `target` is a known score (the greedy's), used for Polyak step lengths. If `multipliers` is
+    a dict, the week and day multipliers of the best value are left in it ("lam", "mu")."""
     began = time.perf_counter()
     if not any(len(p) for p in c.pairs):
         return 0
@@ -77,7 +99,6 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
     spw = c.spw[pr]
     cap_day = teacher_day_capacity(c)
     cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
-    bonus = c.bonus * len(set(c.r_school[pr].tolist()))
     lam = np.zeros(c.n_teachers)
     mu = np.zeros((c.n_teachers, 7))
     has_day = tdf >= 0
@@ -103,11 +124,13 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
         csum = np.cumsum(sorted_cost, axis=1)
         day_cost = csum[rows, spw - 1]
         reduced = w - lam[pt] * spw - day_cost
-        per_request = np.zeros(c.n_requests)
+        per_request = np.full(c.n_requests, -BIG)
         np.maximum.at(per_request, pr, reduced)
-        value = float(lam @ cap_week + (mu * cap_day).sum() + per_request.sum() + bonus)
+        value = float(lam @ cap_week + (mu * cap_day).sum() + school_values(c, per_request).sum())
         if value < best - 1e-6 * abs(best if best < np.inf else 1.0):
             best, stall = value, 0
+            if multipliers is not None:
+                multipliers.update(lam=lam, mu=mu)
         else:
             stall += 1
             if stall >= 5:
@@ -115,7 +138,7 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
         if time.perf_counter() - began > seconds:
             break
         # subgradient at the relaxed choice: one best pair per request if it pays
-        chosen = (reduced >= per_request[pr] - 1e-9) & (reduced > 0)
+        chosen = (reduced >= per_request[pr] - 1e-9) & served_requests(c, per_request)[pr]
         idx = np.flatnonzero(chosen)
         _, keep = np.unique(pr[idx], return_index=True)
         idx = idx[keep]

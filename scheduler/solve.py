@@ -18,6 +18,7 @@ from .greedy import greedy_assign, score_of
 from .lp_bound import lp_bound
 from .model import Instance, Solution
 from .reasons import build_solution
+from .tick_bound import tick_bound
 
 Assigned = dict[int, tuple[int, list[int]]]
 
@@ -28,6 +29,7 @@ FULL_MODEL_PAIRS = 20_000
 SMALL_MODEL_PAIRS = 2_000
 LNS_SHARE = 0.85          # of the time after the LP, before the whole model takes over
 LNS_SUB_SECONDS = 1.5
+TICK_BOUND_SHARE = 0.12   # of the time limit, for the time-indexed bound on instances too big for the LP
 # time kept back for the final fill, the reasons and the JSON (measured: up to ~0.8 ms a request)
 SAFETY_SECONDS = 1.0
 SAFETY_PER_REQUEST = 0.0012
@@ -152,9 +154,16 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started)
 
     bound = None
     if n_pairs > FULL_MODEL_PAIRS:   # kept assignments only lower the optimum: still a bound
-        # too big for the LP: a Lagrangian bound, a twentieth of the time
-        bound = lagrangian_bound(c, seconds=min(30.0, 0.05 * time_limit), iterations=10_000,
-                                 target=best_score)
+        # too big for the LP: the Lagrangian of the count relaxation (fast, loose), then, from
+        # its multipliers, the Lagrangian of the time-indexed model (slower, far tighter)
+        multipliers: dict = {}
+        count = lagrangian_bound(c, seconds=min(30.0, 0.05 * time_limit), iterations=10_000,
+                                 target=best_score, multipliers=multipliers)
+        report({"bound": count})
+        timed = tick_bound(c, seconds=min(90.0, TICK_BOUND_SHARE * time_limit), target=best_score,
+                           multipliers=multipliers)
+        bound = min(count, timed)
+        stats.update(lagrangian_bound=count, tick_bound=timed)
     if bound is not None:
         report({"bound": bound})
     global_bound = bound

@@ -9,6 +9,7 @@ from scheduler.bounds import lagrangian_bound
 from scheduler.compiled import Compiled, TeacherState
 from scheduler.cpsat import SubProblem
 from scheduler.lp_bound import lp_bound
+from scheduler.tick_bound import tick_bound
 from scheduler.model import DAY_INDEX, format_hhmm
 
 from scheduler_builders import instance, request, school, teacher
@@ -90,4 +91,5 @@ def test_solver_matches_brute_force(data):
     # the bounds used on bigger instances are bounds here too
     compiled = Compiled(inst)
     assert lagrangian_bound(compiled, seconds=0.2, iterations=200) >= best
+    assert tick_bound(compiled, seconds=0.2, iterations=200, target=best) >= best
     assert lp_bound(compiled, SubProblem(list(range(compiled.n_requests)), TeacherState(compiled))) >= best

@@ -1,0 +1,52 @@
+"""The bounds used where the LP is too big: always true bounds, and tight where it is easy to see."""
+from scheduler import load_instance, solve
+from scheduler.bounds import lagrangian_bound
+from scheduler.compiled import Compiled, TeacherState
+from scheduler.cpsat import SubProblem
+from scheduler.lp_bound import lp_bound
+from scheduler.tick_bound import tick_bound
+
+from scheduler_builders import instance, request, school, teacher
+
+
+def one_teacher_two_schools():
+    """One teacher with room for one session a week, one request at each of two schools:
+    only one school can earn the (large) fairness bonus."""
+    return load_instance(instance(
+        [teacher("t1", per_week=1)],
+        [request("r1", school="s1"), request("r2", school="s2", priority=2)],
+        schools=[school("s1"), school("s2", province="Maluku")], bonus=10_000))
+
+
+def test_fairness_bonus_is_bounded_per_school_not_for_every_reachable_school():
+    inst = one_teacher_two_schools()
+    optimum = solve(inst, time_limit=5)
+    assert optimum.status == "OPTIMAL" and optimum.objective == 3 * (50 + 40) + 10_000
+    c = Compiled(inst)
+    for bound in (lagrangian_bound(c, seconds=1, iterations=2000, target=optimum.objective),
+                  tick_bound(c, seconds=1, target=optimum.objective)):
+        # counting both schools' bonus would put the bound above optimum + 10,000
+        assert optimum.objective <= bound < optimum.objective + 1_000
+
+
+def test_tick_bound_is_a_bound_and_close_to_the_lp_on_tiny(tiny_json):
+    inst = load_instance(tiny_json)
+    c = Compiled(inst)
+    optimum = solve(inst, time_limit=10)
+    assert optimum.status == "OPTIMAL"
+    lp = lp_bound(c, SubProblem(list(range(c.n_requests)), TeacherState(c)))
+    tick = tick_bound(c, seconds=2, target=optimum.objective)
+    count = lagrangian_bound(c, seconds=2, iterations=10_000, target=optimum.objective)
+    assert optimum.objective <= tick
+    assert optimum.objective <= lp
+    # the clock inside a day matters: the time-indexed bound is far tighter than the count one
+    assert tick < count
+    assert tick <= 1.05 * lp
+
+
+def test_tick_bound_starts_from_the_count_multipliers(tiny_json):
+    c = Compiled(load_instance(tiny_json))
+    multipliers = {}
+    count = lagrangian_bound(c, seconds=1, iterations=2000, target=12447, multipliers=multipliers)
+    assert set(multipliers) == {"lam", "mu"}
+    assert 13074 <= tick_bound(c, seconds=0.01, iterations=1, multipliers=multipliers) <= count
