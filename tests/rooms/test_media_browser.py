@@ -194,3 +194,131 @@ def test_relay_only_media_flows_through_coturn(app, factory, relay_server, brows
     assert pair_types and set(pair_types) == {"relay"}
     context.close()
     teacher_context.close()
+
+
+@pytest.fixture(params=["mesh", "sfu"])
+def either_server(request, app, tmp_path):
+    """The same room served on the mesh path and on the SFU path."""
+    environment, media = ({}, None) if request.param == "mesh" else media_environment(tmp_path)
+    [(server, url)] = start_room_servers(app, tmp_path, **environment)
+    yield request.param, url
+    stop_room_servers([server])
+    if media:
+        media.stop()
+
+
+# Everything this page has received so far, over every peer connection of either path.
+INBOUND = """async () => {
+  const m = window.room.media, pcs = [];
+  Object.values(m.peers).forEach(p => pcs.push(p.pc));
+  Object.values(m.subs).forEach(s => { if (s.pc) pcs.push(s.pc); });
+  const out = {energy: 0, frames: 0, tracks: []};
+  for (const pc of pcs) (await pc.getStats()).forEach(r => {
+    if (r.type !== 'inbound-rtp') return;
+    if (r.kind === 'audio') out.energy += r.totalAudioEnergy || 0; else out.frames += r.framesDecoded || 0;
+  });
+  const v = document.getElementById('teachervideo').srcObject;
+  out.video = v && v.getVideoTracks().length ? v.getVideoTracks()[0].id : null;
+  return out;
+}"""
+
+
+def inbound(page) -> dict:
+    return page.evaluate(INBOUND)
+
+
+def growth(page, key: str, seconds: float = 2.5) -> float:
+    before = inbound(page)[key]
+    page.wait_for_timeout(seconds * 1000)
+    return inbound(page)[key] - before
+
+
+def grows(page, key: str, seconds: float = 2.5) -> bool:
+    return growth(page, key, seconds) > 0
+
+
+def wait_grows(page, key: str, timeout=20_000):
+    before = inbound(page)[key]
+    page.wait_for_function(f"(async () => (await ({INBOUND})())['{key}'] > {before})()", timeout=timeout, polling=500)
+
+
+def test_the_teachers_media_controls(either_server, app, factory, browser, log_in):
+    path, url = either_server
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, url, room, log_in)
+    teacher.click("#camera")
+    student_context, student = join_as_student(browser, url, room.code, "Yohana")
+    wait_grows(student, "frames")
+    wait_grows(student, "energy")
+
+    # Once the camera is on the controls stay: microphone, camera, devices, screen.
+    for control in ("#mic", "#cam", "#screen", "#camsel", "#micsel"):
+        assert teacher.is_visible(control), control
+    assert teacher.eval_on_selector("#camsel", "s => s.options.length") >= 1
+    assert teacher.eval_on_selector("#micsel", "s => s.options.length") >= 1
+
+    # Microphone off: the student hears silence; on again: the teacher's voice.
+    speaking = growth(student, "energy")
+    teacher.click("#mic")
+    assert teacher.get_attribute("#mic", "aria-pressed") == "true"
+    student.wait_for_timeout(1000)
+    assert growth(student, "energy") < speaking / 100
+    teacher.click("#mic")
+    student.wait_for_timeout(1000)
+    assert growth(student, "energy") > speaking / 2
+
+    # Camera off: no more pictures; on again (the button is still there): pictures again.
+    teacher.click("#cam")
+    student.wait_for_timeout(1000)
+    assert not grows(student, "frames")
+    teacher.click("#cam")
+    wait_grows(student, "frames")
+
+    # Another device from the list: the picture goes on.
+    teacher.select_option("#camsel", index=teacher.eval_on_selector("#camsel", "s => s.options.length") - 1)
+    student.wait_for_timeout(1000)
+    wait_grows(student, "frames")
+
+    # Screen sharing: a second stream the student switches to, and back.
+    teacher.click("#screen")
+    student.wait_for_selector("#sources:not([hidden])", timeout=20_000)
+    camera_track = inbound(student)["video"]
+    student.click("[data-source=screen]")
+    student.wait_for_function(f"(async () => {{ const r = await ({INBOUND})(); return r.video && r.video !== '{camera_track}'; }})()",
+                              timeout=20_000, polling=500)
+    wait_grows(student, "frames")
+    student.click("[data-source=camera]")
+    teacher.click("#screen")  # stop sharing: the choice goes away
+    student.wait_for_selector("#sources", state="hidden", timeout=20_000)
+    student_context.close()
+    teacher_context.close()
+
+
+@pytest.fixture
+def mesh_server(app, tmp_path):
+    [(server, url)] = start_room_servers(app, tmp_path)
+    yield url
+    stop_room_servers([server])
+
+
+def test_on_the_mesh_the_teacher_mutes_the_student_who_has_the_floor(app, factory, mesh_server, browser, log_in):
+    url = mesh_server
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, url, room, log_in)
+    teacher.click("#camera")
+    student_context, student = join_as_student(browser, url, room.code, "Yohana")
+    wait_grows(student, "frames")
+    student.click("#hand")
+    teacher.wait_for_selector("#hands li button")
+    teacher.click("#hands li button >> nth=0")
+    wait_grows(teacher, "energy")
+    speaking = growth(teacher, "energy")
+    teacher.click("#mutefloor")
+    student.wait_for_function("document.getElementById('banner').textContent.length > 0")
+    student.wait_for_timeout(1000)
+    assert growth(teacher, "energy") < speaking / 100
+    teacher.click("#mutefloor")
+    student.wait_for_timeout(1000)
+    assert growth(teacher, "energy") > speaking / 2
+    student_context.close()
+    teacher_context.close()
