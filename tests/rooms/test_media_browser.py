@@ -322,3 +322,36 @@ def test_on_the_mesh_the_teacher_mutes_the_student_who_has_the_floor(app, factor
     assert growth(teacher, "energy") > speaking / 2
     student_context.close()
     teacher_context.close()
+
+
+FRAME_WIDTH = """async () => {
+  for (const s of Object.values(window.room.media.subs)) if (s.pc && s.video) {
+    let width = 0;
+    (await s.pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video') width = r.frameWidth || 0; });
+    return width;
+  }
+  return 0;
+}"""
+
+
+def test_the_teacher_sends_three_layers_and_a_student_picks_one(app, factory, sfu_server, browser, log_in):
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
+    teacher.click("#camera")
+    context, student = join_as_student(browser, sfu_server, room.code, "Yohana")
+    wait_grows(student, "frames")
+    # Three simulcast encodings leave the teacher's browser, each with bytes, once, whoever watches.
+    teacher.wait_for_function("""(async () => {
+      const rids = {};
+      (await window.room.media.pubs.camera.getStats()).forEach(r => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video' && r.bytesSent > 0) rids[r.rid] = true; });
+      return ['h', 'm', 'l'].every(rid => rids[rid]);
+    })()""", timeout=30_000, polling=1000)
+    assert student.is_visible("#layerpick")
+    student.select_option("#layer", "0")
+    student.wait_for_function(f"(async () => {{ const w = await ({FRAME_WIDTH})(); return w > 0 && w <= 200; }})()",
+                              timeout=20_000, polling=500)
+    student.select_option("#layer", "2")
+    student.wait_for_function(f"(async () => (await ({FRAME_WIDTH})()) > 200)()", timeout=30_000, polling=500)
+    context.close()
+    teacher_context.close()
