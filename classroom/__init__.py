@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .api import planning as _api_planning, openapi as _api_openapi  # noqa: F401  (routes on api_bp)
     from .rooms.views import bp as rooms_bp
+    from .rooms import recordings as _room_recordings  # noqa: F401  (adds the recording pages to the blueprint)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(teachers_bp)

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(import_instance)
     app.cli.add_command(media_servers)
+    app.cli.add_command(prune_recordings)
 
 
 def _prepare_schema() -> None:
@@ -112,3 +113,13 @@ def media_servers(folder: str | None) -> None:
         pass
     finally:
         servers.stop()
+
+
+@click.command("prune-recordings")
+@with_appcontext
+def prune_recordings() -> None:
+    """Delete lesson recordings kept longer than RECORDING_RETENTION_DAYS after their session (run daily)."""
+    from .services import recordings
+    count = recordings.prune()
+    db.session.commit()
+    click.echo(f"deleted {count} recording(s)")

@@ -75,6 +75,7 @@ def from_environment(instance_path: Path) -> dict:
         # "relay" makes every browser use TURN only (a school network that must not expose addresses; the tests).
         "ROOM_ICE_POLICY": "relay" if os.environ.get("ROOM_ICE_POLICY") == "relay" else "all",
         "TURN_RELAY_PORTS": os.environ.get("TURN_RELAY_PORTS", "40200-40399"),
+        "RECORDING_RETENTION_DAYS": int(os.environ.get("RECORDING_RETENTION_DAYS", "30")),
         "RECORDINGS_PATH": os.environ.get("RECORDINGS_PATH") or str(instance_path / "recordings"),
         # Each Socket.IO process says it is alive this often; one silent for ROOM_SERVER_SILENT_SECONDS is taken
         # for dead, and its connections' attendance is closed at its last heartbeat (docs/rooms.md).

@@ -60,7 +60,11 @@ def ice_servers(participant_id: int) -> list[dict]:
     return servers
 
 
-def media_state(participant_id: int) -> dict:
+def media_state(participant_id: int, live_session_id: int) -> dict:
     """What the page needs to set up media after every (re)connect."""
-    return {"mode": media_mode(), "ice_servers": ice_servers(participant_id),
-            "ice_policy": current_app.config.get("ROOM_ICE_POLICY", "all")}
+    state = {"mode": media_mode(), "ice_servers": ice_servers(participant_id),
+             "ice_policy": current_app.config.get("ROOM_ICE_POLICY", "all")}
+    if state["mode"] == SFU_MODE:
+        from ..services.recordings import active
+        state["recording"] = active(live_session_id) is not None  # everyone sees that the lesson is recorded
+    return state

@@ -2,12 +2,12 @@
 from .accounts import AccountStatus, Availability, AvailabilityException, Role, School, TeacherProfile, User
 from .planning import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, Rating, RequestStatus,
                        RequestWindow, RunStatus, SessionRequest)
-from .rooms import (AttendanceInterval, BoardStroke, ChatMessage, Participant, Poll, PollAnswer, RoomServer, SlideDeck,
-                    SlidePage)
+from .rooms import (AttendanceInterval, BoardStroke, ChatMessage, LessonRecording, Participant, Poll, PollAnswer,
+                    RoomServer, SlideDeck, SlidePage)
 
 __all__ = [
     "AccountStatus", "Assignment", "AttendanceInterval", "Availability", "AvailabilityException", "BoardStroke",
-    "ChatMessage", "Poll", "PollAnswer", "SlideDeck", "SlidePage",
+    "ChatMessage", "LessonRecording", "Poll", "PollAnswer", "SlideDeck", "SlidePage",
     "LiveSession", "LiveStatus", "MatchingRun", "Notification", "Participant", "Rating", "RequestStatus",
     "RequestWindow", "Role", "RoomServer", "RunStatus", "School", "SessionRequest", "TeacherProfile", "User",
 ]

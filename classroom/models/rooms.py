@@ -152,3 +152,22 @@ class SlidePage(db.Model):
     image: Mapped[bytes] = mapped_column(LargeBinary)
 
     deck: Mapped[SlideDeck] = relationship(back_populates="pages")
+
+
+class LessonRecording(db.Model):
+    """The teacher's audio and video of part of a lesson, as Janus recorded it and janus-pp-rec converted it;
+    kept beside the session's slides, board and chat (docs/rooms.md)."""
+    __tablename__ = "lesson_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    live_session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="recording")  # recording, processing, ready, failed
+    # File names inside RECORDINGS_PATH: the .mjr base Janus writes, and the files a browser plays.
+    base_name: Mapped[str] = mapped_column(String(120))
+    video_file: Mapped[str | None] = mapped_column(String(160))
+    audio_file: Mapped[str | None] = mapped_column(String(160))
+    problem: Mapped[str | None] = mapped_column(Text)
+
+    live_session: Mapped[LiveSession] = relationship()

@@ -12,7 +12,7 @@ from ..media import sfu
 from ..media.janus import JanusError
 from ..media.sfu import KINDS, SUBSTREAMS, TARGET, feed_id, sdp_streams
 from ..models import Participant
-from ..services import rooms as room_service
+from ..services import recordings as recording_service, rooms as room_service
 from ..services.rooms import LEARNERS, TEACHER, RoomError, room_name
 from .rooms import NAMESPACE, SIGNAL_MAX_CHARS, Connection, RoomNamespace, live_session, participant, room_event
 
@@ -83,10 +83,12 @@ def floor_changed(live_session_id: int, holder_id: int | None) -> None:
         current_app.logger.warning("could not end the floor's feed in session %s: %s", live_session_id, exc)
 
 
-def connection_closed(sid: str) -> None:
+def connection_closed(sid: str, live_session_id: int) -> None:
     gateway = sfu()
     if gateway is None:
         return
+    if gateway.holds(sid, "pub:camera"):  # the teacher's feed ends, and with it a recording of it
+        finish_recording(live_session_id)
     for live_session_id in gateway.leave(sid):
         socketio.start_background_task(announce_in_app, current_app._get_current_object(), live_session_id)
 
@@ -96,10 +98,38 @@ def announce_in_app(app, live_session_id: int) -> None:
         announce_feeds(live_session_id)
 
 
+def finish_recording(live_session_id: int, sid: str | None = None) -> bool:
+    """Stops the session's recording, if any, and converts it in the background; True if there was one."""
+    recording = recording_service.active(live_session_id)
+    if recording is None:
+        return False
+    if sid is not None:
+        try:
+            sfu().recording(live_session_id, sid, None)
+        except JanusError as exc:
+            current_app.logger.warning("could not stop recording in Janus: %s", exc)
+    recording_service.stop(recording)
+    db.session.commit()
+    socketio.emit("recording", {"on": False}, to=room_name(live_session_id), namespace=NAMESPACE)
+    socketio.start_background_task(convert_in_app, current_app._get_current_object(), recording.id)
+    return True
+
+
+def convert_in_app(app, recording_id: int) -> None:
+    socketio.sleep(1)  # Janus closes the .mjr files as it handles the configure that stopped them
+    with app.app_context():
+        from ..models import LessonRecording
+        recording = db.session.get(LessonRecording, recording_id)
+        recording_service.convert(recording)
+        db.session.commit()
+        app.logger.info("recording %s: %s", recording_id, recording.status)
+
+
 def session_ended(live_session_id: int) -> None:
     muted.pop(live_session_id, None)
     gateway = sfu()
     if gateway is not None:
+        finish_recording(live_session_id)
         try:
             gateway.destroy_room(live_session_id)
         except JanusError as exc:
@@ -134,6 +164,9 @@ class MediaNamespace(RoomNamespace):
             if kinds != {"audio"}:
                 raise room_service.bad("jsep", _("With the floor you send your voice only."))
         gateway = the_sfu()
+        recording = recording_service.active(connection.live_session_id) if kind == "camera" else None
+        if recording is not None and connection.role == TEACHER:  # a reconnect while recording: stop that one
+            finish_recording(connection.live_session_id)
         try:
             answer = gateway.publish(request.sid, connection.live_session_id, connection.participant_id, kind,
                                      offer, record_as=None)
@@ -231,3 +264,23 @@ class MediaNamespace(RoomNamespace):
                 if exc.code != 428:  # not publishing yet: the mute is applied when they do
                     raise janus_failed(exc)
         emit("media_muted", {"id": target_id, "muted": is_muted}, to=room_name(connection.live_session_id))
+
+    @room_event(roles={TEACHER}, changes_room=False)
+    def on_media_record(self, connection: Connection, data):
+        """The teacher starts or stops recording their camera and microphone (the SFU path only)."""
+        on = room_service.flag(body(data), "on")
+        live = live_session(connection)
+        gateway = the_sfu()
+        if not on:
+            if not finish_recording(live.id, request.sid):
+                raise RoomError(409, "not_recording", _("This lesson is not being recorded."))
+            return
+        if not gateway.holds(request.sid, "pub:camera"):
+            raise RoomError(409, "no_camera", _("Start your camera and microphone first."))
+        recording = recording_service.start(live)
+        try:
+            gateway.recording(live.id, request.sid, recording.base_name)
+        except JanusError as exc:
+            raise janus_failed(exc)
+        db.session.commit()
+        emit("recording", {"on": True, "id": recording.id}, to=room_name(live.id))

@@ -564,7 +564,7 @@ def state_json(live: LiveSession, member: Participant, rows: list | None = None,
         "slides": snapshot.slides,
         "poll": room_service.poll_json(poll, member) if poll else None,
         "last_message_id": snapshot.last_message_id,
-        "media": media_state(member.id),
+        "media": media_state(member.id, live.id),
     }
     if poll and (poll.correct_option is None or poll.closed_at is not None or member.role in MODERATORS):
         state["poll_results"] = room_service.poll_results(poll)  # answers come in all the time: never cached
@@ -660,7 +660,7 @@ class RoomNamespace(Namespace):
             return
         slots.release(connection.participant_id, request.sid)
         from .media import connection_closed
-        connection_closed(request.sid)
+        connection_closed(request.sid, connection.live_session_id)
         try:
             if connection.interval_id is None:
                 fanout().left(request.sid, connection.participant_id)

@@ -13,6 +13,7 @@ window.RoomMedia = function (ctx) {
   var subs = {};       // sfu: feed -> {pc, want, feed}
   var feeds = [];      // sfu: what Janus relays now
   var layer = {pick: "auto", current: 2, good: 0, last: null};
+  var recording = false;
   var SIMULCAST = [{rid: "h", maxBitrate: 500000}, {rid: "m", maxBitrate: 200000, scaleResolutionDownBy: 2},
                    {rid: "l", maxBitrate: 80000, scaleResolutionDownBy: 4}];
   var teacher = function () { return me && me.role === "teacher"; };
@@ -32,6 +33,10 @@ window.RoomMedia = function (ctx) {
     var live = !!camStream;
     show("camera", teacher() && !live);
     ["mic", "cam", "screen", "camsel", "micsel"].forEach(function (id) { show(id, teacher() && live); });
+    show("record", teacher() && live && sfu);  // Janus records; a mesh has nothing in the middle to record
+    setText("record", recording ? "record_stop" : "record_start");
+    $("record").setAttribute("aria-pressed", recording ? "true" : "false");
+    show("recnote", recording);
     if (!live) return;
     var audio = camStream.getAudioTracks()[0], video = camStream.getVideoTracks()[0];
     setText("mic", audio && audio.enabled ? "mic_off" : "mic_on");
@@ -145,6 +150,8 @@ window.RoomMedia = function (ctx) {
   $("mic").onclick = toggleMic;
   $("cam").onclick = toggleCam;
   $("screen").onclick = toggleScreen;
+  $("record").onclick = function () { emit("media_record", {on: !recording}); };
+  function onRecording(body) { recording = body.on; drawControls(); }
   $("camsel").onchange = function () { if (camStream.getVideoTracks()[0]) useDevice("video"); };
   $("micsel").onchange = function () { useDevice("audio"); };
   Array.prototype.forEach.call(document.querySelectorAll("[data-source]"), function (b) {
@@ -426,6 +433,7 @@ window.RoomMedia = function (ctx) {
       socket.on("media_answer", onAnswer);
       socket.on("media_offer", onOffer);
       socket.on("media_muted", onMuted);
+      socket.on("recording", onRecording);
       socket.on("disconnect", function () { api.drop(); });
     },
     state: function (state) {
@@ -434,6 +442,7 @@ window.RoomMedia = function (ctx) {
       sfu = media.mode === "sfu";
       ice = {iceServers: media.ice_servers || []};
       if (media.ice_policy === "relay") ice.iceTransportPolicy = "relay";
+      recording = !!media.recording;
       showMode(); drawControls(); drawSources();
       if (sfu) {
         emit("media_feeds", {});

@@ -56,3 +56,36 @@ def test_a_student_cannot_publish_without_the_floor_nor_share_a_screen(room_app,
     assert error["error"] == "validation" and "jsep" in error["fields"]
     yohana.emit("media_mute", {"id": 1, "muted": True}, namespace="/room")
     assert events(yohana, "error")[-1]["error"] == "forbidden"
+
+
+def test_recordings_follow_the_retention_and_are_pruned(room_app, room, tmp_path):
+    from datetime import timedelta
+
+    from classroom.extensions import db
+    from classroom.models import LessonRecording, LiveSession
+    from classroom.services import recordings
+
+    room_app.config.update(RECORDINGS_PATH=str(tmp_path), RECORDING_RETENTION_DAYS=30)
+    with room_app.app_context():
+        recording = LessonRecording(live_session_id=room.id, base_name="session-x-recording-1", status="ready",
+                                    video_file="session-x-recording-1-video.webm")
+        db.session.add(recording)
+        db.session.commit()
+        recording_id = recording.id
+    (tmp_path / "session-x-recording-1-video.webm").write_bytes(b"\x1a\x45\xdf\xa3")
+    (tmp_path / "session-x-recording-1-video-1.mjr").write_bytes(b"MJR")
+    http = room_app.test_client()
+    assert http.post("/auth/login", data={"email": room.school_email, "password": "rahasia-sekali-123"}).status_code == 302
+    player = f"/rooms/{room.id}/recordings/{recording_id}"
+    assert http.get(player).status_code == 200
+    assert http.get(player + "/video").data == b"\x1a\x45\xdf\xa3"
+    with room_app.app_context():
+        assert recordings.prune() == 0  # within the retention: kept
+        live = db.session.get(LiveSession, room.id)
+        live.ends_at -= timedelta(days=31)
+        db.session.commit()
+    assert http.get(player).status_code == 410
+    result = room_app.test_cli_runner().invoke(args=["prune-recordings"])
+    assert "deleted 1" in result.output
+    assert list(tmp_path.glob("session-x-*")) == []
+    assert http.get(player).status_code == 404

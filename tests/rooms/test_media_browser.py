@@ -355,3 +355,46 @@ def test_the_teacher_sends_three_layers_and_a_student_picks_one(app, factory, sf
     student.wait_for_function(f"(async () => (await ({FRAME_WIDTH})()) > 200)()", timeout=30_000, polling=500)
     context.close()
     teacher_context.close()
+
+
+def test_a_short_recorded_lesson_plays_back_for_the_school_and_no_one_else(app, factory, sfu_server, browser, log_in):
+    room = make_room(app, factory)
+    teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
+    assert not teacher.is_visible("#record")  # nothing to record before the camera is on
+    teacher.click("#camera")
+    student_context, student = join_as_student(browser, sfu_server, room.code, "Yohana")
+    wait_grows(student, "frames")
+    teacher.click("#record")
+    student.wait_for_selector("#recnote:not([hidden])")  # everyone sees that the lesson is recorded
+    teacher.wait_for_timeout(5000)
+    teacher.click("#record")
+    student.wait_for_selector("#recnote", state="hidden")
+
+    # The school's staff find it on their rooms page, and it plays: picture and voice, a few seconds long.
+    school_context = browser.new_context(bypass_csp=True)
+    school = school_context.new_page()
+    log_in(school, sfu_server, room.school_email)
+    for _ in range(30):
+        school.goto(f"{sfu_server}/rooms/{room.id}/recordings")
+        if school.locator("a", has_text="Putar").count():
+            break
+        school.wait_for_timeout(1000)
+    school.click("a:has-text('Putar')")
+    school.wait_for_function("document.getElementById('replay').readyState >= 2 && "
+                             "document.getElementById('replayaudio').readyState >= 1", timeout=20_000)
+    school.evaluate("document.getElementById('replay').muted = true; document.getElementById('replay').play()")
+    school.wait_for_function("document.getElementById('replay').currentTime > 1 && "
+                             "document.getElementById('replay').videoWidth > 0", timeout=20_000)
+    assert school.evaluate("document.getElementById('replayaudio').duration") > 2
+    assert not school.evaluate("document.getElementById('replayaudio').paused")
+    player = school.url
+
+    # Staff of another school may not watch it.
+    _, other_email = factory.school(school_name="SMP Negeri 1 Sorong")
+    other_context = browser.new_context()
+    other = other_context.new_page()
+    log_in(other, sfu_server, other_email)
+    assert other.goto(player).status == 403
+    assert other.goto(player + "/video").status == 403
+    for context in (other_context, school_context, student_context, teacher_context):
+        context.close()
