@@ -1,7 +1,7 @@
 """lesson recordings
 
 Revision ID: 4f9e55c6793e
-Revises: ff6da9c1933d
+Revises: da00851c235c
 Create Date: 2026-12-02 04:55:42.858893
 
 """
@@ -12,7 +12,7 @@ import classroom.models.types
 
 # revision identifiers, used by Alembic.
 revision = '4f9e55c6793e'
-down_revision = 'ff6da9c1933d'
+down_revision = 'da00851c235c'
 branch_labels = None
 depends_on = None
 
