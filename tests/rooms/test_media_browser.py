@@ -91,7 +91,7 @@ def received(page, which: str, teacher_id: int) -> dict:
     return page.evaluate(RECEIVED % teacher_id, [which])
 
 
-def wait_receiving(page, which: str, teacher_id: int, kinds=("audio", "video"), timeout=30_000):
+def wait_receiving(page, which: str, teacher_id: int, kinds=("audio", "video"), timeout=45_000):
     condition = " && ".join(f"r.{kind} > 2000" for kind in kinds)
     page.wait_for_function(f"(async () => {{ const r = await ({RECEIVED % teacher_id})(['{which}']); "
                            f"return {condition}; }})()", timeout=timeout, polling=500)
@@ -109,7 +109,7 @@ def test_a_teacher_and_three_students_through_janus(app, factory, sfu_server, br
     teacher.click("#camera")
     students = [join_as_student(browser, sfu_server, room.code, name) for name in ("Yohana", "Markus", "Petrus")]
     for _, student in students:
-        student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+        student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=40_000)
     teacher_id = teacher_id_of(students[0][1])
     for _, student in students:
         assert student.get_attribute("#mediamode", "data-mode") == "sfu"
@@ -140,7 +140,7 @@ def test_a_student_given_the_floor_is_heard_by_the_others_and_can_be_muted(app, 
     teacher.click("#camera")
     students = [join_as_student(browser, sfu_server, room.code, name) for name in ("Yohana", "Markus")]
     yohana, markus = students[0][1], students[1][1]
-    yohana.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+    yohana.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=40_000)
     teacher_id = teacher_id_of(yohana)
 
     # Without the floor the server refuses a student's publish.
@@ -176,7 +176,7 @@ def test_relay_only_media_flows_through_coturn(app, factory, relay_server, brows
     teacher_context, teacher = teacher_in_room(browser, url, room, log_in)
     teacher.click("#camera")
     context, student = join_as_student(browser, url, room.code, "Yohana")
-    student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=20_000)
+    student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=40_000)
     teacher_id = teacher_id_of(student)
     wait_receiving(student, "teacher", teacher_id)
     pair_types = student.evaluate("""async () => {
@@ -237,7 +237,7 @@ def grows(page, key: str, seconds: float = 2.5) -> bool:
     return growth(page, key, seconds) > 0
 
 
-def wait_grows(page, key: str, timeout=20_000):
+def wait_grows(page, key: str, timeout=40_000):
     before = inbound(page)[key]
     page.wait_for_function(f"(async () => (await ({INBOUND})())['{key}'] > {before})()", timeout=timeout, polling=500)
 
@@ -281,7 +281,7 @@ def test_the_teachers_media_controls(either_server, app, factory, browser, log_i
 
     # Screen sharing: a second stream the student switches to, and back.
     teacher.click("#screen")
-    student.wait_for_selector("#sources:not([hidden])", timeout=20_000)
+    student.wait_for_selector("#sources:not([hidden])", timeout=40_000)
     camera_track = inbound(student)["video"]
     student.click("[data-source=screen]")
     student.wait_for_function(f"(async () => {{ const r = await ({INBOUND})(); return r.video && r.video !== '{camera_track}'; }})()",
@@ -289,7 +289,7 @@ def test_the_teachers_media_controls(either_server, app, factory, browser, log_i
     wait_grows(student, "frames")
     student.click("[data-source=camera]")
     teacher.click("#screen")  # stop sharing: the choice goes away
-    student.wait_for_selector("#sources", state="hidden", timeout=20_000)
+    student.wait_for_selector("#sources", state="hidden", timeout=40_000)
     student_context.close()
     teacher_context.close()
 
@@ -381,10 +381,10 @@ def test_a_short_recorded_lesson_plays_back_for_the_school_and_no_one_else(app, 
         school.wait_for_timeout(1000)
     school.click("a:has-text('Putar')")
     school.wait_for_function("document.getElementById('replay').readyState >= 2 && "
-                             "document.getElementById('replayaudio').readyState >= 1", timeout=20_000)
+                             "document.getElementById('replayaudio').readyState >= 1", timeout=40_000)
     school.evaluate("document.getElementById('replay').muted = true; document.getElementById('replay').play()")
     school.wait_for_function("document.getElementById('replay').currentTime > 1 && "
-                             "document.getElementById('replay').videoWidth > 0", timeout=20_000)
+                             "document.getElementById('replay').videoWidth > 0", timeout=40_000)
     assert school.evaluate("document.getElementById('replayaudio').duration") > 2
     assert not school.evaluate("document.getElementById('replayaudio').paused")
     player = school.url
