@@ -100,7 +100,11 @@
       var label = document.createElement("th");
       label.scope = "row";
       label.className = "own-zone";
-      label.textContent = minute % 30 === 0 ? hhmm(minute) : "";
+      if (minute % 30 === 0) label.textContent = hhmm(minute);
+      else {  // a quarter's row is named for screen readers, not printed
+        var name = document.createElement("span"); name.className = "visually-hidden"; name.textContent = hhmm(minute);
+        label.appendChild(name);
+      }
       row.appendChild(label);
       for (var day = 0; day < 7; day++) {
         var cell = row.insertCell();

@@ -440,6 +440,10 @@
     slides = s;
     if (!s || !s.deck) return;
     var img = $("slide");
+    if (!img) {  // made with its first page: an <img> without a source is not valid HTML
+      img = el("img"); img.id = "slide";
+      $("slidenote").parentNode.insertBefore(img, $("slidenote"));
+    }
     img.src = "/rooms/slides/" + s.deck + "/" + s.page + ".webp?k=" + encodeURIComponent(s.key);
     img.alt = s.title + " " + s.page; img.hidden = false;
     $("slidenote").textContent = say("page", {page: s.page, pages: s.pages});
@@ -460,7 +464,9 @@
 
   // --- tabs and receive modes --------------------------------------------------------------------
   function showTab(name) {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) { b.className = b.dataset.tab === name ? "on" : ""; });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) {
+      b.className = b.dataset.tab === name ? "on" : ""; b.setAttribute("aria-selected", String(b.dataset.tab === name));
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-pane]"), function (p) { p.hidden = p.dataset.pane !== name; });
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) { b.onclick = function () { showTab(b.dataset.tab); }; });
