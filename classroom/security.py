@@ -1,11 +1,16 @@
 """Response headers every page carries, and the rate limits on guessable doors (login, reset, join codes)."""
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from flask_babel import format_timedelta, gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.strategies import MovingWindowRateLimiter
 
 # No inline script anywhere: every script is a file under static/. Media from the camera is blob:,
 # slide images and the map are served here.
@@ -28,7 +33,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 LOGIN_LIMIT = "10 per minute; 100 per hour"
 RESET_LIMIT = "10 per minute"
 REGISTER_LIMIT = "20 per hour"
-JOIN_LIMIT = "20 per minute; 200 per hour"  # per address: a school's NAT shares one, so not lower
+# Wrong join codes from one address (a school's students share one behind its router or carrier NAT): past the
+# first limit, wrong codes wait while right ones still join; past the second, codes from it are not checked.
+WRONG_CODE_LIMIT = "20 per minute; 100 per 10 minutes"
+UNCHECKED_LIMIT = "300 per hour"
+JOINED_FROM_HERE_SECONDS = 3 * 3600  # a room joined from an address stays joinable from it under the second limit
 
 
 def origin_of(url: str) -> str:
@@ -56,6 +65,91 @@ def socket_origin_check(app: Flask):
         return bool(environ.get("HTTP_HOST")) and origin == own
 
     return allowed
+
+
+class TooManyWrongCodes(Exception):
+    """A join refused for the wrong codes sent from the caller's address: `wait` seconds, said in words."""
+
+    def __init__(self, message: str, wait: int):
+        super().__init__(message)
+        self.message, self.wait = message, wait
+
+
+def wait_in_words(seconds: int) -> str:
+    """45 detik, 3 menit: in the user's language, rounded to the unit a person would say."""
+    return format_timedelta(timedelta(seconds=max(1, seconds)), granularity="second", threshold=1)
+
+
+class JoinCodeGuard:
+    """Slows guessing of join codes without shutting out a class that shares the guesser's address.
+
+    A code has 39.6 bits, so guessing needs many *different* wrong codes: each counts once per address (a class
+    that repeats one typo counts once). Past WRONG_CODE_LIMIT a wrong code is answered 429 with the wait in words,
+    and the right code still joins: a prankster's twenty wrong codes no longer lock a school out. But while every
+    attempt is checked, one who ignores the 429 still learns which code is right, at any speed; so past
+    UNCHECKED_LIMIT (hundreds an hour: a script, not a class) codes from the address are no longer checked,
+    except the codes of rooms someone already joined from it (a class arriving goes on arriving). docs/reliability
+    -rooms.md has the figures."""
+
+    def __init__(self):
+        self.address = get_remote_address()
+        self.enabled = bool(current_app.config.get("RATELIMIT_ENABLED", True))
+        self.windows = MovingWindowRateLimiter(limiter.storage) if self.enabled else None
+
+    def _run(self, action, default):
+        try:
+            return action()
+        except TooManyWrongCodes:
+            raise
+        except Exception:  # noqa: BLE001 - the counters' Redis is away: let people in rather than lock them out
+            current_app.logger.warning("join code counters unavailable", exc_info=True)
+            return default
+
+    def _wait(self, limits, *keys) -> int:
+        """Seconds until the full windows let one more through: the oldest attempt in each leaves it."""
+        stats = [self.windows.get_window_stats(limit, *keys) for limit in limits]
+        reset = max((s.reset_time for s in stats if s.remaining == 0), default=time.time())
+        return max(1, int(reset - time.time() + 0.999))
+
+    def check(self, live_session_id: int | None, code: str) -> None:
+        """Before a join is answered: `live_session_id` is the code's room, None for a wrong code."""
+        if not self.enabled:
+            return
+        self._run(lambda: self._check(live_session_id, code), None)
+
+    def _check(self, live_session_id: int | None, code: str) -> None:
+        unchecked = parse_many(UNCHECKED_LIMIT)
+        if not all(self.windows.test(limit, "join-unchecked", self.address) for limit in unchecked) and not (
+                live_session_id is not None and self._joined_from_here(live_session_id)):
+            wait = self._wait(unchecked, "join-unchecked", self.address)
+            raise TooManyWrongCodes(_(
+                "So many wrong codes came from your network that its codes are not checked for %(wait)s. "
+                "Students of a class already joining from here still get in with its code; others, ask your "
+                "teacher.", wait=wait_in_words(wait)), wait)
+        if live_session_id is not None:
+            return  # the right code: never slowed by anybody's wrong ones
+        wrong = parse_many(WRONG_CODE_LIMIT)
+        first_time = self.windows.hit(parse_many("1 per 10 minutes")[0], "join-code-seen", self.address, code)
+        if first_time:
+            for limit in unchecked:
+                self.windows.hit(limit, "join-unchecked", self.address)
+            within = all([self.windows.hit(limit, "join-wrong", self.address) for limit in wrong])
+        else:
+            within = all(self.windows.test(limit, "join-wrong", self.address) for limit in wrong)
+        if not within:
+            wait = self._wait(wrong, "join-wrong", self.address)
+            raise TooManyWrongCodes(_(
+                "Too many wrong codes from your network. Check the code with your teacher: the right code still "
+                "works now, other codes again in %(wait)s.", wait=wait_in_words(wait)), wait)
+
+    def _joined_from_here(self, live_session_id: int) -> bool:
+        limit = parse_many(f"1 per {JOINED_FROM_HERE_SECONDS} seconds")[0]
+        return not self.windows.test(limit, "join-room", self.address, live_session_id)
+
+    def joined(self, live_session_id: int) -> None:
+        if self.enabled:
+            limit = parse_many(f"1 per {JOINED_FROM_HERE_SECONDS} seconds")[0]
+            self._run(lambda: self.windows.hit(limit, "join-room", self.address, live_session_id), None)
 
 
 def storage_uri(app: Flask) -> str:

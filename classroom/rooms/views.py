@@ -13,7 +13,7 @@ from ..extensions import csrf, db, socketio
 from ..i18n import format_moment, viewer_timezone
 from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
-from ..security import JOIN_LIMIT, limiter
+from ..security import JoinCodeGuard, TooManyWrongCodes
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
 from ..services.rooms import CLASS_DEVICE, TEACHER, RoomError
 from ..timefmt import utcnow, zone_label
@@ -32,20 +32,24 @@ def room_error_response(exc: RoomError):
 # --- the public contract ---------------------------------------------------------------------------
 
 @bp.post("/api/rooms/join")
-# Guessing a code means many wrong codes: those (404) count, so a whole class arriving at the bell from one
-# school's address is never slowed, while the 21st wrong code a minute from one address gets 429.
-@limiter.limit(JOIN_LIMIT, deduct_when=lambda response: response.status_code == 404)
 @public
 @csrf.exempt  # a JSON-only POST: another site cannot send application/json without a preflight we never grant
 def join():
     if not request.is_json:
         return room_error_response(RoomError(400, "validation", _(
             "Send the data as JSON (Content-Type: application/json)."), {"body": _("Send JSON.")}))
+    guard = JoinCodeGuard()  # wrong codes count per address, the right code is never slowed by them
     try:
-        participant, live = room_service.join_by_code(request.get_json(silent=True))
+        participant, live = room_service.join_by_code(request.get_json(silent=True), guard.check)
         db.session.commit()
     except RoomError as exc:
         return room_error_response(exc)
+    except TooManyWrongCodes as exc:
+        db.session.rollback()
+        response = jsonify({"error": "too_many_requests", "message": exc.message})
+        response.headers["Retry-After"] = str(exc.wait)
+        return response, 429
+    guard.joined(live.id)
     return {"token": room_service.issue_token(participant), "room": room_service.room_name(live.id),
             "role": participant.role, "session": room_service.session_json(live)}
 

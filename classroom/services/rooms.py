@@ -253,8 +253,9 @@ def clean_text(value, field: str, max_length: int, required_message: str) -> str
     return text
 
 
-def join_by_code(data) -> tuple[Participant, LiveSession]:
-    """A student joins with the spoken code and a name; no account needed."""
+def join_by_code(data, guard=None) -> tuple[Participant, LiveSession]:
+    """A student joins with the spoken code and a name; no account needed. `guard(live_session_id, code)`, called
+    once the code is looked up (None: no such room), may refuse the attempt (security.JoinCodeGuard)."""
     if not isinstance(data, dict):
         raise RoomError(400, "validation", _("The body must be a JSON object."))
     errors = {}
@@ -271,6 +272,8 @@ def join_by_code(data) -> tuple[Participant, LiveSession]:
     if errors:
         raise RoomError(400, "validation", next(iter(errors.values())), errors)
     live = db.session.scalar(select(LiveSession).where(LiveSession.join_code == join_codes.normalize(code)))
+    if guard is not None:
+        guard(live.id if live is not None else None, join_codes.normalize(code))
     if live is None:
         raise RoomError(404, "not_found", _("No session has this code. Check it with your teacher."))
     check_open(live)

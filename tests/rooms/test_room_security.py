@@ -1,6 +1,7 @@
 """Doors into a room that someone might force: a removed participant's old token, and guessing join codes."""
 from __future__ import annotations
 
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -30,25 +31,65 @@ def test_a_removed_participant_cannot_come_back_with_the_same_token(room_app, ro
     assert markus_id not in [m["id"] for m in events(teacher, "presence")[-1]["members"]]
 
 
-def test_the_21st_join_attempt_in_a_minute_from_one_address_gets_429_in_indonesian(room_app, room):
+def wrong_codes(count: int, prefix: str = "ZZ") -> list[str]:
+    """Distinct codes no room has (the alphabet has no 0, O, 1, I or L; these use digits it has)."""
+    return [f"{prefix}{n:06d}".replace("0", "Z").replace("1", "Y") for n in range(count)]
+
+
+def guess(client, code: str, **kwargs):
+    return client.post("/api/rooms/join", json={"code": code, "name": "Penebak"}, **kwargs)
+
+
+def test_wrong_codes_from_one_address_never_lock_out_the_right_code(room_app, room):
     client = room_app.test_client()
-    codes = [client.post("/api/rooms/join", json={"code": f"ZZZZ-ZZ{n:02d}", "name": "Penebak"}).status_code
-             for n in range(20)]
-    assert codes == [404] * 20
-    blocked = client.post("/api/rooms/join", json={"code": room.code, "name": "Yohana"})  # even the right code
-    assert blocked.status_code == 429
+    assert [guess(client, code).status_code for code in wrong_codes(20)] == [404] * 20
+    blocked = guess(client, "ZZZZ-XXXX")
+    assert blocked.status_code == 429 and 1 <= int(blocked.headers["Retry-After"]) <= 60
     body = blocked.get_json()
-    assert body["error"] == "too_many_requests" and "Terlalu banyak percobaan" in body["message"]
-    other = client.post("/api/rooms/join", json={"code": room.code, "name": "Yohana"},
-                        environ_base={"REMOTE_ADDR": "10.1.2.3"})
-    assert other.status_code == 200  # another school's address is not punished
-
-
-def test_a_whole_class_behind_one_address_joins_with_the_right_code(room_app, room):
-    client = room_app.test_client()
-    codes = [client.post("/api/rooms/join", json={"code": room.code, "name": f"Siswa {n}"}).status_code
+    assert body["error"] == "too_many_requests" and re.search(r"dalam \d+ (detik|menit)\.$", body["message"])
+    assert "Terlalu banyak kode salah" in body["message"]
+    right = [client.post("/api/rooms/join", json={"code": room.code, "name": f"Siswa {n}"}).status_code
              for n in range(35)]
-    assert codes == [200] * 35  # only wrong codes count towards the limit
+    assert right == [200] * 35  # the whole class behind that address gets in, at once
+    other = guess(client, "ZZZZ-XXXX", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 404  # another school's address is not punished
+
+
+def test_two_hundred_wrong_codes_in_ten_minutes_wait_minutes_not_most_of_an_hour(room_app, room):
+    client = room_app.test_client()
+    answers = [guess(client, code, query_string={"lang": "en"}) for code in wrong_codes(200)]
+    assert {a.status_code for a in answers[20:]} == {429}
+    wait = int(answers[-1].headers["Retry-After"])
+    assert 60 < wait <= 600  # the ten-minute window, not the hour's 2,868 s
+    assert "minutes" in answers[-1].get_json()["message"]
+    assert client.post("/api/rooms/join", json={"code": room.code, "name": "Yohana"}).status_code == 200
+
+
+def test_a_class_repeating_the_same_wrong_code_counts_once(room_app, room):
+    client = room_app.test_client()
+    typo = room.code[:-1] + ("X" if room.code[-1] != "X" else "Y")
+    assert [guess(client, typo).status_code for _ in range(40)] == [404] * 40
+    assert [guess(client, code).status_code for code in wrong_codes(19)] == [404] * 19
+
+
+def test_a_guessing_script_stops_being_checked_but_a_class_already_joining_goes_on(room_app, room, factory,
+                                                                                    monkeypatch):
+    from classroom import security
+    from .conftest import make_room
+    monkeypatch.setattr(security, "WRONG_CODE_LIMIT", "10 per minute")
+    monkeypatch.setattr(security, "UNCHECKED_LIMIT", "30 per hour")
+    other_room = make_room(room_app, factory)
+    client = room_app.test_client()
+    assert client.post("/api/rooms/join", json={"code": room.code, "name": "Yohana"}).status_code == 200
+    answers = [guess(client, code).status_code for code in wrong_codes(30)]
+    assert answers == [404] * 10 + [429] * 20
+
+    unchecked = guess(client, other_room.code)  # right, but nobody joined that room from here: not checked
+    assert unchecked.status_code == 429 and "tidak diperiksa" in unchecked.get_json()["message"]
+    assert guess(client, "ZZZZ-XXXX").get_json()["message"] == unchecked.get_json()["message"]  # no tell
+    assert client.post("/api/rooms/join", json={"code": room.code, "name": "Markus"}).status_code == 200
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "10.1.2.3"}}
+    assert guess(client, other_room.code, **elsewhere).status_code == 200
 
 
 def test_behind_a_proxy_the_limit_is_per_forwarded_address(app):
@@ -56,13 +97,12 @@ def test_behind_a_proxy_the_limit_is_per_forwarded_address(app):
                           "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     client = proxied.test_client()
 
-    def guess(address: str) -> int:
-        return client.post("/api/rooms/join", json={"code": "ZZZZ-ZZZZ", "name": "Penebak"},
-                           headers={"X-Forwarded-For": address}).status_code
+    def attempt(code: str, address: str) -> int:
+        return guess(client, code, headers={"X-Forwarded-For": address}).status_code
 
-    assert [guess("36.80.1.1") for _ in range(20)] == [404] * 20
-    assert guess("36.80.1.1") == 429
-    assert guess("114.5.9.9") == 404  # nginx's own address (127.0.0.1) is not what is counted
+    assert [attempt(code, "36.80.1.1") for code in wrong_codes(20)] == [404] * 20
+    assert attempt("ZZZZ-XXXX", "36.80.1.1") == 429
+    assert attempt("ZZZZ-XXXX", "114.5.9.9") == 404  # nginx's own address (127.0.0.1) is not what is counted
     with proxied.app_context():
         db.engine.dispose()
 
