@@ -1,7 +1,7 @@
 """rooms: when a room was locked
 
 Revision ID: d32ff8c20e69
-Revises: da00851c235c
+Revises: 4f9e55c6793e
 Create Date: 2026-12-02 04:32:33.021943
 
 """
@@ -12,7 +12,7 @@ import classroom.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'd32ff8c20e69'
-down_revision = 'da00851c235c'
+down_revision = '4f9e55c6793e'
 branch_labels = None
 depends_on = None
 
