@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     p_solve.add_argument("--workers", type=int, default=2)
     p_solve.add_argument("--previous", help="previous solution: keep what is still valid")
     p_solve.add_argument("--seed", type=int, default=0)
+    p_solve.add_argument("--rq-url", help="Redis URL: solve neighbourhoods on RQ workers of the "
+                         "'matching-pieces' queue (rq worker matching-pieces --url URL)")
+    p_solve.add_argument("--pieces", type=int, default=2,
+                         help="with --rq-url: neighbourhoods in flight at once (about the worker count)")
+    p_solve.add_argument("--queue", default="matching-pieces", help="with --rq-url: the piece queue")
     p_solve.add_argument("-o", "--output")
     p_solve.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p_greedy = commands.add_parser("greedy", help="first-come greedy only")
@@ -82,9 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "solve":
         began = time.perf_counter()
+        pieces = None
+        if args.rq_url:
+            from .distributed import RQPieces
+            pieces = RQPieces(args.rq_url, queue=args.queue, in_flight=args.pieces)
         solution = solve(instance, time_limit=args.time_limit, workers=args.workers,
                          previous=previous, progress=None if args.quiet else _progress_printer(),
-                         seed=args.seed)
+                         seed=args.seed, pieces=pieces)
         _write(solution, args.output)
         gap = "-" if solution.gap is None else f"{100 * solution.gap:.2f}%"
         moved = "" if solution.moved is None else f", {solution.moved} previous assignment(s) moved"

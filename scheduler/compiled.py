@@ -168,9 +168,15 @@ class TeacherState:
         self.free = {d: m.copy() for d, m in compiled.tstart.items()}
         self.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
         self.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
+        self.placed: list[tuple[int, int, list[int]]] = []
+
+    def placed_on(self, teachers: set[int] | None) -> list[tuple[int, int, list[int]]]:
+        """The sessions placed so far (request, teacher, ticks), only on `teachers` if given."""
+        return [p for p in self.placed if teachers is None or p[1] in teachers]
 
     def place(self, ri: int, ti: int, ticks) -> None:
         c = self.c
+        self.placed.append((int(ri), int(ti), [int(x) for x in ticks]))
         length = int(c.dur[ri])
         for tick in ticks:
             for d, free in self.free.items():

@@ -17,7 +17,7 @@ from .compiled import WEEK, Compiled
 from .cpsat import SubProblem, collect_pairs, useful_starts
 
 
-def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0) -> int | None:
+def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) -> int | None:
     """Upper bound on fixed_objective + the best the free requests can add; None if not solved."""
     began = time.perf_counter()
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -27,7 +27,7 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0) -> int | No
     objective.SetMaximization()
     a_by_request: dict[int, list] = defaultdict(list)
     for t, pairs in collect_pairs(c, sub).items():
-        if time.perf_counter() - began > time_limit / 2:
+        if time.perf_counter() - began > time_limit / 2 or (stop is not None and stop.is_set()):
             return None
         keep = useful_starts(c, t, pairs, {})
         arcs, per_tday, week = [], defaultdict(list), []
@@ -71,7 +71,7 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0) -> int | No
             lp.Add(b <= sum(avs))
             objective.SetCoefficient(b, c.bonus)
     remaining = time_limit - (time.perf_counter() - began)
-    if remaining <= 0.1:
+    if remaining <= 0.1 or (stop is not None and stop.is_set()):
         return None
     lp.SetTimeLimit(int(remaining * 1000))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:

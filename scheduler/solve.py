@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 import time
 from collections import defaultdict
 from typing import Callable
@@ -14,6 +14,7 @@ import numpy as np
 from .bounds import lagrangian_bound
 from .compiled import Compiled, TeacherState
 from .cpsat import SubProblem, solve_subproblem
+from .distributed import LocalPieces
 from .greedy import greedy_assign, score_of
 from .lp_bound import lp_bound
 from .model import Instance, Solution
@@ -29,6 +30,7 @@ FULL_MODEL_PAIRS = 20_000
 SMALL_MODEL_PAIRS = 2_000
 LNS_SHARE = 0.85          # of the time after the LP, before the whole model takes over
 LNS_SUB_SECONDS = 1.5
+PIECE_GRACE = 3.0         # seconds past the deadline to wait for remote pieces before giving them up
 TICK_BOUND_SHARE = 0.12   # of the time limit, for the time-indexed bound on instances too big for the LP
 # time kept back for the final fill, the reasons and the JSON (measured: up to ~0.8 ms a request)
 SAFETY_SECONDS = 1.0
@@ -112,8 +114,9 @@ class _Progress:
 
 def solve(instance: Instance, time_limit: float = 60.0, workers: int = 2,
           previous: Solution | None = None, progress: Callable[[dict], None] | None = None,
-          stop: threading.Event | None = None, seed: int = 0) -> Solution:
-    """Best timetable found within `time_limit` seconds, with a proven bound."""
+          stop: threading.Event | None = None, seed: int = 0, pieces=None) -> Solution:
+    """Best timetable found within `time_limit` seconds, with a proven bound.
+    `pieces` (a scheduler.distributed.RQPieces) solves the neighbourhoods on RQ workers."""
     started = time.perf_counter()
     report = _Progress(progress, started)
     finished = threading.Event()
@@ -123,13 +126,17 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 2,
             while not finished.wait(5.0):
                 report({})
         threading.Thread(target=beat, daemon=True).start()
+    if pieces is not None:
+        pieces.start(instance)
     try:
-        return _solve(instance, time_limit, workers, previous, report, stop, seed, started)
+        return _solve(instance, time_limit, workers, previous, report, stop, seed, started, pieces)
     finally:
         finished.set()
+        if pieces is not None:
+            pieces.close()
 
 
-def _solve(instance, time_limit, workers, previous, report, stop, seed, started) -> Solution:
+def _solve(instance, time_limit, workers, previous, report, stop, seed, started, pieces) -> Solution:
     c = Compiled(instance)
     reserve = SAFETY_SECONDS + SAFETY_PER_REQUEST * c.n_requests
     deadline = started + max(0.5 * time_limit, time_limit - reserve)
@@ -182,14 +189,15 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started)
         sub = SubProblem(free, base, served_schools=pinned_schools, fixed_objective=fixed_objective)
         if n_pairs > SMALL_MODEL_PAIRS:
             # the LP of the exact model bounds far better than CP-SAT's own bound gets to
-            lp = lp_bound(c, sub, time_limit=min(30.0, 0.4 * (deadline - time.perf_counter())))
+            lp = lp_bound(c, sub, time_limit=min(30.0, 0.4 * (deadline - time.perf_counter())), stop=stop)
             stats["lp_bound"] = lp
             if lp is not None:
                 bound = lp if bound is None else min(bound, lp)
                 report({"bound": bound})
             # our neighbourhoods improve faster than one big search at first...
             lns_deadline = time.perf_counter() + LNS_SHARE * (deadline - time.perf_counter())
-            best, stats_lns = _lns(c, best, set(pinned), lns_deadline, workers, report, stop, seed, bound)
+            best, stats_lns = _lns(c, best, set(pinned), lns_deadline, workers, report, stop, seed, bound,
+                                   pieces)
             stats.update(stats_lns)
             best_score = score_of(c, best)
         # ...then the whole model, warm-started from the best so far, proves or polishes
@@ -211,7 +219,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started)
                 if res.status == "OPTIMAL":
                     status = "OPTIMAL"
     else:
-        best, stats_lns = _lns(c, best, set(pinned), deadline, workers, report, stop, seed, bound)
+        best, stats_lns = _lns(c, best, set(pinned), deadline, workers, report, stop, seed, bound, pieces)
         stats.update(stats_lns)
         best_score = score_of(c, best)
 
@@ -269,6 +277,7 @@ def _copy_state(state: TeacherState) -> TeacherState:
     copy.free = {d: m.copy() for d, m in state.free.items()}
     copy.day_count = state.day_count.copy()
     copy.week_count = state.week_count.copy()
+    copy.placed = list(state.placed)
     return copy
 
 
@@ -318,7 +327,7 @@ def _neighbourhood(c: Compiled, assigned: Assigned, pinned: set[int], rng: rando
 
 
 def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers: int,
-         report, stop, seed: int, bound) -> tuple[Assigned, dict]:
+         report, stop, seed: int, bound, pieces=None) -> tuple[Assigned, dict]:
     """Large-neighbourhood search. With N workers, N sub-models (one CP-SAT worker each) run at
     once on disjoint teachers and requests, so their results can be merged into the incumbent."""
     rng = random.Random(seed)
@@ -334,9 +343,13 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
     busy_teachers: set[int] = set()
     busy_requests: set[int] = set()
     inflight: dict = {}
-    parallel = max(1, workers)
+    runner = pieces if pieces is not None else LocalPieces(workers)
+    if pieces is None:
+        runner.c, runner.stop = c, stop
+    parallel = runner.in_flight
+    failed = 0
 
-    def submit(pool) -> bool:
+    def submit() -> bool:
         teacher_requests: dict[int, list[int]] = defaultdict(list)
         for r, (t, _) in best.items():
             teacher_requests[t].append(r)
@@ -355,26 +368,34 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
         limit = min(LNS_SUB_SECONDS, deadline - time.perf_counter() - 0.3)
         if limit < 0.3:
             return False
-        future = pool.submit(solve_subproblem, c, sub, time_limit=limit, workers=1, stop=stop)
+        future = runner.submit(sub, limit)
         inflight[future] = (chosen, teachers, limit)
         busy_teachers.update(teachers)
         busy_requests.update(chosen)
         return True
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    try:
         while True:
             attempts = 0
             while (len(inflight) < parallel and attempts < 5 and time.perf_counter() < deadline - 0.5
                    and not (stop and stop.is_set())):
-                attempts += 0 if submit(pool) else 1
+                attempts += 0 if submit() else 1
             if not inflight:
                 break
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            done, _ = wait(list(inflight), timeout=max(0.5, deadline - time.perf_counter() + PIECE_GRACE),
+                           return_when=FIRST_COMPLETED)
+            if not done:      # a remote worker vanished with our pieces: stop waiting for them
+                failed += len(inflight)
+                break
             for future in done:
                 chosen, teachers, limit = inflight.pop(future)
                 busy_teachers.difference_update(teachers)
                 busy_requests.difference_update(chosen)
-                res = future.result()
+                try:
+                    res = future.result()
+                except Exception:     # a failed remote piece only loses that neighbourhood
+                    failed += 1
+                    continue
                 iterations += 1
                 if res.status not in ("OPTIMAL", "FEASIBLE"):
                     continue
@@ -390,4 +411,8 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
                     max_pairs = min(6000, int(max_pairs * 1.15))
                 elif res.status != "OPTIMAL":
                     max_pairs = max(150, int(max_pairs * 0.8))
-    return best, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs}
+    finally:
+        if pieces is None:
+            runner.close()
+    return best, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs,
+                  "lns_failed_pieces": failed, "lns_remote": pieces is not None}
