@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
-from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .extensions import babel, compress, csrf, db, login_manager, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
         async_handlers=False,
         **client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
     )
+
+    from . import static_files
+    static_files.init_app(app)
+    # Pages that a weak link loads are compressed one by one (compress.compressed()): a page that reflected
+    # what an attacker typed beside a secret would leak it to length measurements (BREACH) if compressed.
+    app.config.setdefault("COMPRESS_REGISTER", False)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    compress.init_app(app)
 
     from . import errors, security
     errors.init_app(app)

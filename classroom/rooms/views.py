@@ -9,7 +9,7 @@ from itsdangerous import Signer
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
-from ..extensions import csrf, db, socketio
+from ..extensions import compress, csrf, db, socketio
 from ..i18n import format_moment, viewer_timezone
 from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
@@ -58,6 +58,7 @@ def join():
 
 @bp.get("/join")
 @public
+@compress.compressed()  # reflects the code from the link, but holds no secret
 def join_page():
     """The room page a student opens: a code-and-name form, then the room itself, in one light load."""
     code = request.args.get("code", "")[:20]
@@ -129,6 +130,7 @@ def enter_as_account(live_session_id: int):
 
 @bp.get("/rooms/<int:live_session_id>")
 @roles_required(Role.TEACHER, Role.SCHOOL)
+@compress.compressed()  # holds a token and a CSRF token but reflects nothing a stranger chose
 def room(live_session_id: int):
     """The teacher's room (role teacher) or a school staff member's (role host), token from the account."""
     try:

@@ -49,3 +49,24 @@ def test_a_refused_pass_says_why_and_offers_the_join_form_again(app, factory, li
     page.click("#joinform button[type=submit]")
     page.wait_for_selector("#net.ok", timeout=10_000)
     context.close()
+
+
+def test_a_student_coming_back_downloads_no_static_file_again(app, factory, live_server, browser):
+    room = make_room(app, factory)
+    context = browser.new_context()  # one phone's browser: its HTTP cache outlives the tab
+    from_network = []
+    for _ in range(2):
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        fetched = []
+        cdp.on("Network.responseReceived", lambda event, fetched=fetched: fetched.append(event["response"]) if (
+            "/static/" in event["response"]["url"] and not event["response"].get("fromDiskCache")
+            and not event["response"].get("fromMemoryCache")) else None)
+        page.goto(f"{live_server}/join?code={room.code}")
+        page.wait_for_load_state("load")
+        page.close()
+        from_network.append([(r["url"].rsplit("/", 1)[-1], r["status"]) for r in fetched])
+    assert len(from_network[0]) == 3 and all(status == 200 for _, status in from_network[0])
+    assert from_network[1] == [], "static files asked for again (a 304 still costs a round trip on a weak link)"
+    context.close()
