@@ -67,6 +67,6 @@ def test_a_student_coming_back_downloads_no_static_file_again(app, factory, live
         page.wait_for_load_state("load")
         page.close()
         from_network.append([(r["url"].rsplit("/", 1)[-1], r["status"]) for r in fetched])
-    assert len(from_network[0]) == 3 and all(status == 200 for _, status in from_network[0])
+    assert len(from_network[0]) >= 3 and all(status == 200 for _, status in from_network[0])
     assert from_network[1] == [], "static files asked for again (a 304 still costs a round trip on a weak link)"
     context.close()
