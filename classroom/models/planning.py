@@ -196,3 +196,18 @@ class Notification(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)  # rendered in the reader's language
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Closure(db.Model):
+    """Dated days without school that the coordinator adds: the year's cuti bersama (nationwide, no province)
+    or a province's school closure. National holidays come from the `holidays` package, not from here."""
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("start_date <= end_date", name="dates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str | None] = mapped_column(String(2))  # None: the whole country
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

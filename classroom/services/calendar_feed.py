@@ -13,10 +13,12 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import AccountStatus, LiveSession, LiveStatus, TeacherProfile
 from ..timefmt import in_zone, utcnow, zone_label
+from .school_calendar import closed_days
 
 # Old sessions stay a while so the phone does not drop lessons the teacher just gave.
 KEEP_PAST = timedelta(days=60)
 TOKEN_BYTES = 24
+HOLIDAYS_BEFORE = timedelta(days=31)
 
 
 def profile_for_token(token: str) -> TeacherProfile | None:
@@ -57,6 +59,11 @@ def build(profile: TeacherProfile, room_url: Callable[[LiveSession], str]) -> by
         calendar.add("x-wr-calname", _("Kelas Nusantara: my sessions"))
         for live in sessions:
             calendar.add_component(_event(live, room_url(live), now))
+        if sessions:  # the days without school around the sessions' span (a month before), as all-day events
+            first = max((now - KEEP_PAST).date(), sessions[0].starts_at.date() - HOLIDAYS_BEFORE)
+            last = sessions[-1].ends_at.date()
+            for day, name in closed_days(first, last).items():
+                calendar.add_component(_closed_day(day, name, now))
     return calendar.to_ical()
 
 
@@ -88,4 +95,15 @@ def _event(live: LiveSession, url: str, now) -> Event:
     else:
         event.add("status", "CONFIRMED")
         event.add("sequence", 0)
+    return event
+
+
+def _closed_day(day, name: str, now) -> Event:
+    event = Event()
+    event.add("uid", f"closed-{day.isoformat()}@kelas-nusantara")
+    event.add("dtstamp", now)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", _("No school: %(name)s", name=name))
+    event.add("transp", "TRANSPARENT")
     return event

@@ -12,6 +12,7 @@ from ..reference import PROVINCES_BY_CODE
 from ..timefmt import DAYS, hhmm_to_minutes, in_zone, local_datetime, minutes_to_hhmm, utcnow
 from .join_codes import unique_code
 from .quality import quality, ratings_by_teacher
+from .school_calendar import closed_days
 
 BREAK_MINUTES = 10
 FAIRNESS_BONUS = 200
@@ -137,10 +138,15 @@ def on_leave(profile: TeacherProfile, start) -> bool:
 
 
 def create_live_sessions(assignment: Assignment, skip_from: date | None = None) -> list[LiveSession]:
-    """The dated live sessions of an assignment, each with its own join code; none on the teacher's leave days."""
+    """The dated live sessions of an assignment, each with its own join code; none on the teacher's leave days,
+    national holidays or the school's closures (school-local dates)."""
     created = []
-    for start, end in dated_sessions(assignment, skip_from):
-        if on_leave(assignment.teacher, start):
+    dated = dated_sessions(assignment, skip_from)
+    school = assignment.request.school
+    closed = closed_days(dated[0][0].date() - timedelta(days=1), dated[-1][1].date() + timedelta(days=1),
+                         school.province_code) if dated else {}
+    for start, end in dated:
+        if on_leave(assignment.teacher, start) or in_zone(start, school.timezone).date() in closed:
             continue
         live = LiveSession(assignment=assignment, request_id=assignment.request_id,
                            teacher_id=assignment.teacher_id, school_id=assignment.request.school_id,

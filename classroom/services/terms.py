@@ -11,19 +11,22 @@ MAX_TERM_DAYS = 366                          # a school year, a leap day include
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def term_dates(errors: fields.FieldErrors, data: dict) -> tuple[date | None, date | None]:
-    """(term_start, term_end), each refused by name when it is not a date of a school year the programme can
-    plan (one school cannot make a run date thousands of sessions, or past the calendar's end)."""
-    start = fields.date_value(errors, "term_start", data.get("term_start"))
-    end = fields.date_value(errors, "term_end", data.get("term_end"))
-    for field, value in (("term_start", start), ("term_end", end)):
+def term_dates(errors: fields.FieldErrors, data: dict,
+               names: tuple[str, str] = ("term_start", "term_end")) -> tuple[date | None, date | None]:
+    """(start, end) of a term (or of dates named otherwise), each refused by name when it is not a date of a
+    school year the programme can plan (one school cannot make a run date thousands of sessions, or past the
+    calendar's end)."""
+    first, last = names
+    start = fields.date_value(errors, first, data.get(first))
+    end = fields.date_value(errors, last, data.get(last))
+    for field, value in ((first, start), (last, end)):
         if value is not None and not EARLIEST <= value <= LATEST:
             errors.add(field, _("Give a date between %(first)s and %(last)s.",
                                 first=EARLIEST.isoformat(), last=LATEST.isoformat()))
-    if "term_start" in errors.fields or "term_end" in errors.fields or start is None or end is None:
+    if first in errors.fields or last in errors.fields or start is None or end is None:
         return start, end
     if end < start:
-        errors.add("term_end", _("The term must end after it starts."))
+        errors.add(last, _("The term must end after it starts."))
     elif (end - start).days + 1 > MAX_TERM_DAYS:
-        errors.add("term_end", _("A term is at most a school year (%(n)d days).", n=MAX_TERM_DAYS))
+        errors.add(last, _("A term is at most a school year (%(n)d days).", n=MAX_TERM_DAYS))
     return start, end

@@ -14,7 +14,8 @@ from ..forms import form_data, intervals_from_form, save
 from ..i18n import day_name, format_moment
 from ..models import AvailabilityException, LiveSession, LiveStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, PROVINCES_BY_CODE, WIB, WIT, WITA
-from ..services import calendar_feed, fields, teaching_record, teachers as teacher_service, withdrawals
+from ..services import (calendar_feed, fields, school_calendar, teaching_record, teachers as teacher_service,
+                        withdrawals)
 from ..services.quality import teacher_quality
 from ..timefmt import DAYS, in_zone, utc_offset_minutes, utcnow, zone_label
 from ..validation import Conflict, ValidationError
@@ -170,7 +171,7 @@ def timetable():
                            week_days=[monday + timedelta(days=i) for i in range(7)], upcoming=upcoming,
                            previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
                            assignments=assignments, feed_url=feed_url, room_url=room_url, errors=errors.fields,
-                           show_all=show_all,
+                           show_all=show_all, closed=school_calendar.closed_days(monday, monday + timedelta(days=6)),
                            now=utcnow()), (400 if errors.fields else 200)
 
 
