@@ -44,6 +44,8 @@ def from_environment(instance_path: Path) -> dict:
         # threading for the embedded single process; production sets the worker's mode (docs/rooms.md).
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "MATCHING_QUEUE_URL": os.environ.get("MATCHING_QUEUE_URL") or None,
+        # Piece worker processes (`rq worker matching-pieces`, all hosts): a run's neighbourhoods go to them.
+        "MATCHING_PIECE_WORKERS": int(os.environ.get("MATCHING_PIECE_WORKERS") or 0),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "id"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Jakarta"),

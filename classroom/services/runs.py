@@ -16,6 +16,7 @@ from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestS
 from ..timefmt import utcnow
 from ..validation import Conflict, Unavailable, ValidationError
 from . import fields, matching, terms, timetable
+from .matching_pieces import pieces_for_run
 from .notifications import notify
 
 HEARTBEAT_SECONDS = 2.0
@@ -155,7 +156,7 @@ def execute(run_id: int, worker: str) -> None:
         previous = scheduler.Solution.from_json(previous_json) if previous_json else None
         solution = scheduler.solve(instance, time_limit=run.parameters.get("time_limit", 60),
                                    workers=run.parameters.get("workers", 2), previous=previous,
-                                   progress=on_progress, stop=stop)
+                                   progress=on_progress, stop=stop, pieces=pieces_for_run())
     except Exception as exc:  # the run is marked failed; nothing was written but the failure
         done.set()
         beater.join()
