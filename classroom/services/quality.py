@@ -30,6 +30,9 @@ def ratings_by_teacher() -> dict[int, tuple[int, float]]:
     return {teacher_id: (count, float(mean)) for teacher_id, count, mean in rows}
 
 
-def teacher_quality(profile: TeacherProfile) -> float:
+def quality_signal(profile: TeacherProfile) -> dict:
+    """The score and what it is made of, so a new teacher is shown as new rather than as a 4.9."""
     count, mean = ratings_by_teacher().get(profile.id, (0, None))
-    return quality(profile, count, mean)
+    return {"score": quality(profile, count, mean), "prior": round(min(prior_quality(profile), 5.0), 1),
+            "ratings": count, "rating_mean": None if mean is None else round(mean, 1), "new": count == 0,
+            "full_weight_at": RATINGS_FOR_FULL_WEIGHT}

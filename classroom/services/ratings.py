@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import LiveSession, LiveStatus, Rating, User
-from ..timefmt import utcnow
+from ..timefmt import as_utc, utcnow
 from ..validation import Conflict
 from . import fields
 
@@ -16,7 +16,8 @@ def rate(live: LiveSession, rater: User, data: dict) -> Rating:
     stars = fields.integer(errors, "stars", data.get("stars"), low=1, high=5)
     comment = fields.text(errors, "comment", data.get("comment"), max_length=500, required=False)
     errors.raise_if_any()
-    if live.status == LiveStatus.CANCELLED or live.ends_at > utcnow():
+    # once the teacher ends it, or once its planned end has passed
+    if live.status == LiveStatus.CANCELLED or (live.status != LiveStatus.ENDED and as_utc(live.ends_at) > utcnow()):
         raise Conflict(_("Only a session that has taken place can be rated."))
     if db.session.scalar(select(Rating.id).where(Rating.live_session_id == live.id, Rating.rated_by_id == rater.id)):
         raise Conflict(_("You have already rated this session."))

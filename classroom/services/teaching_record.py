@@ -25,7 +25,8 @@ class TaughtSession:
     live: LiveSession
     local_start: datetime  # in the teacher's zone
     local_end: datetime
-    minutes: int
+    minutes: int          # actually taught: the teacher in the room, until the session was ended
+    planned_minutes: int
     students_present: int
     class_size: int
     rating_count: int
@@ -69,19 +70,56 @@ class TeachingRecord:
         return jp(self.total_minutes)
 
 
-def _students_present(session_ids: list[int]) -> dict[int, int]:
-    """Students who were in each room: one per student, a class device's headcount for each class device."""
-    if not session_ids:
+def _students_present(sessions: list[LiveSession]) -> dict[int, int]:
+    """Students who were in each room: each named student once (by name, whatever browsers they used), plus the
+    headcount each class device reported; never more than the class."""
+    if not sessions:
         return {}
     present = (select(AttendanceInterval.participant_id).distinct())
     rows = db.session.execute(
-        select(Participant.live_session_id, Participant.role, Participant.headcount)
-        .where(Participant.live_session_id.in_(session_ids), Participant.removed.is_(False),
+        select(Participant.live_session_id, Participant.role, Participant.headcount, Participant.name)
+        .where(Participant.live_session_id.in_([s.id for s in sessions]), Participant.removed.is_(False),
                Participant.role.in_(("student", "class_device")), Participant.id.in_(present)))
-    counts: dict[int, int] = {}
-    for live_session_id, role, headcount in rows:
-        counts[live_session_id] = counts.get(live_session_id, 0) + ((headcount or 1) if role == "class_device" else 1)
-    return counts
+    names: dict[int, set[str]] = {}
+    headcounts: dict[int, int] = {}
+    for live_session_id, role, headcount, name in rows:
+        if role == "class_device":
+            headcounts[live_session_id] = headcounts.get(live_session_id, 0) + (headcount or 1)
+        else:
+            names.setdefault(live_session_id, set()).add(" ".join(name.split()).casefold())
+    return {live.id: min(live.request.students, len(names.get(live.id, ())) + headcounts.get(live.id, 0))
+            for live in sessions}
+
+
+def _taught_minutes(sessions: list[LiveSession]) -> dict[int, int]:
+    """Minutes each session was actually taught: the teacher's time in the room within the planned start and the
+    moment it was ended (or its planned end); a session ended by the teacher with no presence recorded counts
+    from its start to that moment; a session nobody opened counts nothing."""
+    if not sessions:
+        return {}
+    rows = db.session.execute(
+        select(Participant.live_session_id, AttendanceInterval.joined_at, AttendanceInterval.left_at)
+        .join(AttendanceInterval, AttendanceInterval.participant_id == Participant.id)
+        .where(Participant.live_session_id.in_([s.id for s in sessions]), Participant.role.in_(("teacher", "host"))))
+    presence: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for live_session_id, joined, left in rows:
+        presence.setdefault(live_session_id, []).append((as_utc(joined), as_utc(left) if left else None))
+    out = {}
+    for live in sessions:
+        start = as_utc(live.starts_at)
+        end = min(as_utc(live.ends_at), as_utc(live.ended_at)) if live.ended_at else as_utc(live.ends_at)
+        intervals = presence.get(live.id)
+        if not intervals:
+            out[live.id] = max(0, int((end - start).total_seconds() // 60)) if live.ended_at else 0
+            continue
+        taught, reached = 0.0, start
+        for joined, left in sorted(intervals, key=lambda i: i[0]):
+            a, b = max(joined, reached), min(left or end, end)
+            if b > a:
+                taught += (b - a).total_seconds()
+                reached = b
+        out[live.id] = int(taught // 60)
+    return out
 
 
 def _ratings(session_ids: list[int]) -> dict[int, tuple[int, float]]:
@@ -94,10 +132,8 @@ def _ratings(session_ids: list[int]) -> dict[int, tuple[int, float]]:
 
 def build(profile: TeacherProfile, first_day: date | None = None, last_day: date | None = None,
           now: datetime | None = None) -> TeachingRecord:
-    """Sessions that ended and were not cancelled, between two local dates of the teacher (both included).
-
-    Hours count the planned length of each lesson, as a school timetable counts lesson hours.
-    """
+    """Sessions taught (ended, not cancelled, the teacher in the room) between two local dates of the teacher
+    (both included). Hours count the time actually taught; the planned length is kept beside it."""
     now = now or utcnow()
     zone = profile.timezone
     taught = db.session.scalars(
@@ -108,16 +144,19 @@ def build(profile: TeacherProfile, first_day: date | None = None, last_day: date
     taught = [live for live in taught
               if (first_day is None or in_zone(live.starts_at, zone).date() >= first_day)
               and (last_day is None or in_zone(live.starts_at, zone).date() <= last_day)]
+    taught_minutes = _taught_minutes(taught)
+    taught = [live for live in taught if taught_minutes[live.id] > 0]
     ids = [live.id for live in taught]
-    present = _students_present(ids)
+    present = _students_present(taught)
     ratings = _ratings(ids)
     record = TeachingRecord(timezone=zone)
     months: dict[str, MonthTotal] = {}
     for live in taught:
-        minutes = int((as_utc(live.ends_at) - as_utc(live.starts_at)).total_seconds() // 60)
+        minutes = taught_minutes[live.id]
         count, mean = ratings.get(live.id, (0, None))
         row = TaughtSession(live=live, local_start=in_zone(live.starts_at, zone), local_end=in_zone(live.ends_at, zone),
                             minutes=minutes, students_present=present.get(live.id, 0),
+                            planned_minutes=int((as_utc(live.ends_at) - as_utc(live.starts_at)).total_seconds() // 60),
                             class_size=live.request.students, rating_count=count, rating_mean=mean)
         record.sessions.append(row)
         month = months.setdefault(row.local_start.strftime("%Y-%m"), MonthTotal(row.local_start.strftime("%Y-%m")))
@@ -143,13 +182,13 @@ def to_csv(record: TeachingRecord) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["date", "start", "end", "zone", "school", "school_time", "subject", "grade", "class",
-                     "minutes", "jp", "students_present", "class_size", "rating"])
+                     "minutes", "planned_minutes", "jp", "students_present", "class_size", "rating"])
     for row in record.sessions:
         live = row.live
         school_start = in_zone(live.starts_at, live.school.timezone)
         writer.writerow([row.local_start.date().isoformat(), f"{row.local_start:%H:%M}", f"{row.local_end:%H:%M}",
                          label, _csv_safe(live.school.name), f"{school_start:%H:%M} {zone_label(live.school.timezone)}",
-                         live.request.subject, live.request.grade, _csv_safe(live.request.class_name), row.minutes,
+                         live.request.subject, live.request.grade, _csv_safe(live.request.class_name), row.minutes, row.planned_minutes,
                          f"{row.jp:.1f}", row.students_present, row.class_size,
                          f"{row.rating_mean:.1f}" if row.rating_mean is not None else ""])
     writer.writerow([])

@@ -58,7 +58,7 @@ def record():
     taught = teaching_record.build(profile, first, last)
     return {
         "timezone": profile.timezone, "jp_minutes": teaching_record.JP_MINUTES,
-        "sessions": [{**session_json(row.live, profile.timezone), "minutes": row.minutes, "jp": row.jp,
+        "sessions": [{**session_json(row.live, profile.timezone), "minutes": row.minutes, "planned_minutes": row.planned_minutes, "jp": row.jp,
                       "students_present": row.students_present, "class_size": row.class_size,
                       "rating": row.rating_mean} for row in taught.sessions],
         "months": [{"month": m.month, "sessions": m.sessions, "minutes": m.minutes, "jp": m.jp} for m in taught.months],

@@ -16,7 +16,7 @@ from ..models import AvailabilityException, LiveSession, LiveStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, PROVINCES_BY_CODE, WIB, WIT, WITA
 from ..services import (calendar_feed, fields, school_calendar, teaching_record, teachers as teacher_service,
                         withdrawals)
-from ..services.quality import teacher_quality
+from ..services.quality import quality_signal
 from ..timefmt import DAYS, in_zone, utc_offset_minutes, utcnow, zone_label
 from ..validation import Conflict, ValidationError
 
@@ -42,7 +42,7 @@ def home():
         select(LiveSession).where(LiveSession.teacher_id == profile.id, LiveSession.status == LiveStatus.SCHEDULED,
                                   LiveSession.ends_at >= utcnow()).order_by(LiveSession.starts_at).limit(10)).all()
     return render_template("teachers/home.html", profile=profile, province=PROVINCES_BY_CODE[profile.province_code],
-                           quality=teacher_quality(profile), upcoming=upcoming, zones=(WIB, WITA, WIT))
+                           quality=quality_signal(profile), upcoming=upcoming, zones=(WIB, WITA, WIT))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -7,7 +7,16 @@ from datetime import timedelta
 from classroom.extensions import db
 from classroom.models import AttendanceInterval, LiveSession, LiveStatus, Participant, Rating, User
 
+from classroom.timefmt import utcnow
+
 from .test_teacher_timetable import plan
+
+
+def _teacher_in_room(live, minutes, joined_after=0):
+    teacher = Participant(live_session=live, name="Guru", role="teacher")
+    start = live.starts_at + timedelta(minutes=joined_after)
+    teacher.attendance.append(AttendanceInterval(joined_at=start, left_at=start + timedelta(minutes=minutes)))
+    db.session.add(teacher)
 
 
 def _taught_term(app, factory):
@@ -23,10 +32,12 @@ def _taught_term(app, factory):
         joined = first.starts_at
         for name, role, headcount, removed in [("Yosef", "student", None, False), ("Maria", "student", None, False),
                                                ("Kelas VIII-A", "class_device", 20, False),
-                                               ("Pengganggu", "student", None, True), ("Guru", "teacher", None, False)]:
+                                               ("Pengganggu", "student", None, True)]:
             participant = Participant(live_session=first, name=name, role=role, headcount=headcount, removed=removed)
             participant.attendance.append(AttendanceInterval(joined_at=joined, left_at=joined + timedelta(minutes=60)))
             db.session.add(participant)
+        for live_id in sessions[:1] + sessions[2:]:  # the teacher taught each lesson that was not cancelled, whole
+            _teacher_in_room(db.session.get(LiveSession, live_id), minutes=70)
         db.session.add(Participant(live_session=first, name="Tidak pernah masuk", role="student"))
         teacher = db.session.get(User, teacher_id).teacher_profile
         db.session.add(Rating(live_session_id=first.id, teacher_id=teacher.id, rated_by_id=school_id, stars=5))
@@ -104,3 +115,74 @@ def test_api_record_refuses_a_range_that_ends_before_it_starts(client, auth, fac
     response = client.get("/api/teacher/record?from=2030-02-01&to=2030-01-01&lang=en")
     assert response.status_code == 400
     assert response.get_json()["fields"] == {"to": "The end date must not be before the start date."}
+
+
+def _one_lesson(app, factory, duration=90):
+    teacher_id, email = factory.teacher(province="11")
+    school_id, staff_email = factory.school(province="91")
+    _, sessions = plan(app, teacher_id, school_id, term_start="2026-09-07", term_end="2026-09-13", duration=duration)
+    return email, staff_email, sessions[0]
+
+
+def test_jp_counts_the_time_actually_taught_with_the_planned_time_beside(client, auth, factory, app):
+    email, _staff, live_id = _one_lesson(app, factory)
+    with app.app_context():
+        live = db.session.get(LiveSession, live_id)
+        live.status, live.ended_at = LiveStatus.ENDED, live.starts_at + timedelta(minutes=34)  # ended 34 minutes in
+        _teacher_in_room(live, minutes=90)
+        db.session.commit()
+    auth.login(email)
+    [row] = client.get("/api/teacher/record").get_json()["sessions"]
+    assert (row["minutes"], row["planned_minutes"], row["jp"]) == (34, 90, 0.8)
+    page = client.get("/teacher/record").get_data(as_text=True)
+    assert "(90 terjadwal)" in page and "0.8 JP" in page
+
+
+def test_a_session_nobody_opened_is_not_counted_as_taught(client, auth, factory, app):
+    email, _staff, _live_id = _one_lesson(app, factory)
+    auth.login(email)
+    assert client.get("/api/teacher/record").get_json()["total"] == {
+        "sessions": 0, "minutes": 0, "jp": 0.0, "ratings": 0, "rating_mean": None}
+
+
+def test_students_present_are_counted_once_and_never_above_the_class(client, auth, factory, app):
+    email, _staff, live_id = _one_lesson(app, factory)
+    with app.app_context():
+        live = db.session.get(LiveSession, live_id)
+        live.status = LiveStatus.ENDED
+        _teacher_in_room(live, minutes=90)
+        # a class device for 25, four named students, one of them on two browsers
+        for name, role, headcount in [("Kelas VIII-A", "class_device", 25), ("Yosef", "student", None),
+                                      ("Maria", "student", None), ("Ani", "student", None), ("Budi", "student", None),
+                                      ("yosef ", "student", None)]:
+            participant = Participant(live_session=live, name=name, role=role, headcount=headcount)
+            participant.attendance.append(AttendanceInterval(joined_at=live.starts_at,
+                                                             left_at=live.starts_at + timedelta(minutes=30)))
+            db.session.add(participant)
+        db.session.commit()
+    auth.login(email)
+    [row] = client.get("/api/teacher/record").get_json()["sessions"]
+    assert (row["students_present"], row["class_size"]) == (28, 28)  # 25 + 4 is more than the class of 28
+    page = client.get("/teacher/record").get_data(as_text=True)
+    assert "28 / 28" in page and "setiap siswa bernama dihitung sekali" in page
+
+
+def test_a_new_teacher_is_shown_as_new_not_as_a_high_score(client, auth, factory):
+    _, email = factory.teacher(certified=True, years_teaching=20)
+    auth.login(email)
+    page = client.get("/teacher/").get_data(as_text=True)
+    assert "Baru: belum ada penilaian" in page and "4.9 / 5" not in page
+    assert "bersertifikat" in page  # what the signal is made of
+
+
+def test_a_session_can_be_rated_as_soon_as_the_teacher_ends_it(client, auth, factory, app):
+    _email, staff_email, live_id = _one_lesson(app, factory)
+    with app.app_context():
+        live = db.session.get(LiveSession, live_id)
+        # still within its planned time, but ended by the teacher
+        live.starts_at, live.ends_at = utcnow() - timedelta(minutes=30), utcnow() + timedelta(minutes=60)
+        live.status, live.ended_at = LiveStatus.ENDED, utcnow()
+        db.session.commit()
+    auth.login(staff_email)
+    response = client.post(f"/api/school/sessions/{live_id}/rating", json={"stars": 5})
+    assert response.status_code == 201, response.get_json()
