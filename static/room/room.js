@@ -71,12 +71,12 @@
   }
 
   // --- the connection ----------------------------------------------------------------------------
-  function setNet(text, ok) { var n = $("net"); n.textContent = text; n.className = ok ? "net ok" : "net"; }
+  function setNet(text, ok) { var n = $("net"); n.textContent = text; n.classList.toggle("ok", !!ok); }
 
   function start(token) {
     $("joinform").hidden = true;
     $("room").hidden = false;
-    $("net").hidden = false;
+    $("net").classList.remove("waiting");
     // Polling first, then upgrade: works where a school network blocks WebSocket.
     socket = io("/room", {auth: {token: token}, query: {lang: lang}, reconnectionDelayMax: 10000});
     socket.on("connect", function () {
@@ -498,5 +498,6 @@
   else {
     var code = $("joinform").code.value.trim(), saved = code && storedToken(code);
     if (saved) start(saved);
+    else $("joinform").hidden = false;  // rendered hidden when a code came with the link: a kept pass may skip it
   }
 })();

@@ -106,7 +106,7 @@ def test_each_role_sees_its_own_controls_and_no_teacher_control(app, factory, li
         seen, wrong = visible_controls(page)
         problems += wrong
         for pane, expected in VISIBLE[role].items():
-            if seen.get(pane, set()) - {"video", "slides", "board", "full", "audio", "none"} != expected:
+            if seen.get(pane, set()) - {"tab-video", "tab-slides", "tab-board", "full", "audio", "none"} != expected:
                 problems.append(f"{role} at {width}, {pane}: sees {sorted(seen.get(pane, set()))}, "
                                 f"expected {sorted(expected)} (plus tabs and modes)")
     for context, _ in pages.values():

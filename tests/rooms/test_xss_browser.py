@@ -61,7 +61,7 @@ def test_script_payloads_are_shown_as_text_and_never_run(app, factory, live_serv
         page.wait_for_function("document.querySelectorAll('#chat li span').length === 1", timeout=15_000)
         page.wait_for_function("document.querySelectorAll('#poll button, #poll .bar-row').length >= 2",
                                timeout=15_000)
-        page.wait_for_function("!document.getElementById('slide').hidden", timeout=30_000)
+        page.wait_for_function("document.getElementById('slide') && !document.getElementById('slide').hidden", timeout=30_000)
         assert texts(page, "#chat li span") == [CHAT]
         assert texts(page, "#chat li b") == [NAME]
         assert any(NAME in t for t in texts(page, "#people li"))
