@@ -60,11 +60,14 @@ PROVINCES: tuple[Province, ...] = (
 PROVINCES_BY_CODE = {p.code: p for p in PROVINCES}
 PROVINCES_BY_NAME = {p.name: p for p in PROVINCES}
 
-# School levels and the grades each teaches.
-LEVEL_GRADES = {"SD": range(1, 7), "SMP": range(7, 10), "SMA": range(10, 13)}
+# School levels and the grades each teaches: general schools first (a grade's general level is the first that
+# teaches it), then vocational (SMK) and madrasah (MTs, MA) schools of the same grades.
+LEVEL_GRADES = {"SD": range(1, 7), "SMP": range(7, 10), "SMA": range(10, 13),
+                "SMK": range(10, 13), "MTs": range(7, 10), "MA": range(10, 13)}
 
 
 def level_of_grade(grade: int) -> str:
+    """The general level (SD, SMP, SMA) that teaches a grade."""
     for level, grades in LEVEL_GRADES.items():
         if grade in grades:
             return level
@@ -80,12 +83,24 @@ SUBJECTS_BY_LEVEL: dict[str, tuple[str, ...]] = {
     "SMA": ("Pendidikan Agama", "PPKn", "Bahasa Indonesia", "Matematika", "Bahasa Inggris",
             "Fisika", "Kimia", "Biologi", "Sejarah", "Geografi", "Ekonomi", "Sosiologi",
             "Antropologi", "Informatika", "PJOK", "Seni Budaya", "Prakarya"),
+    # SMK: the general subjects, then the vocational ones (Kurikulum Merdeka SMK structure)
+    "SMK": ("Pendidikan Agama", "PPKn", "Bahasa Indonesia", "Matematika", "Bahasa Inggris", "Sejarah",
+            "Informatika", "PJOK", "Seni Budaya", "Projek IPAS", "Dasar-dasar Program Keahlian",
+            "Konsentrasi Keahlian", "Projek Kreatif dan Kewirausahaan"),
+    # Madrasah (Kemenag, KMA 347/2022): the general curriculum with the Islamic subjects in place of Pendidikan Agama
+    "MTs": ("Al-Qur'an Hadis", "Akidah Akhlak", "Fikih", "Sejarah Kebudayaan Islam", "Bahasa Arab", "PPKn",
+            "Bahasa Indonesia", "Matematika", "IPA", "IPS", "Bahasa Inggris", "PJOK", "Informatika", "Seni Budaya",
+            "Prakarya"),
+    "MA": ("Al-Qur'an Hadis", "Akidah Akhlak", "Fikih", "Sejarah Kebudayaan Islam", "Bahasa Arab", "PPKn",
+           "Bahasa Indonesia", "Matematika", "Bahasa Inggris", "Fisika", "Kimia", "Biologi", "Sejarah", "Geografi",
+           "Ekonomi", "Sosiologi", "Informatika", "PJOK", "Seni Budaya", "Prakarya"),
 }
 ALL_SUBJECTS: tuple[str, ...] = tuple(sorted({s for subjects in SUBJECTS_BY_LEVEL.values() for s in subjects}))
 
 
-def subject_taught_at(subject: str, grade: int) -> bool:
-    return subject in SUBJECTS_BY_LEVEL[level_of_grade(grade)]
+def subject_taught_at(subject: str, grade: int, level: str | None = None) -> bool:
+    """Whether a school of `level` (the grade's general level if not given) teaches the subject in that grade."""
+    return subject in SUBJECTS_BY_LEVEL[level or level_of_grade(grade)]
 
 
 # Approximate centre of each province (longitude, latitude), for the map of teaching flows.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import url_for
 
 from ..auth.access import public
+from ..reference import LEVEL_GRADES
 from .views import bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -30,7 +31,7 @@ REGISTER_TEACHER = {"type": "object", "required": ["name", "email", "password", 
 REGISTER_SCHOOL = {"type": "object", "required": ["name", "email", "password", "npsn"], "properties": {
     "name": {"type": "string"}, "email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 10},
     "npsn": {"type": "string", "pattern": "^\\d{8}$"}, "school_name": {"type": "string"},
-    "level": {"enum": ["SD", "SMP", "SMA"]}, "province": {"type": "string"}, "district": {"type": "string"},
+    "level": {"enum": list(LEVEL_GRADES)}, "province": {"type": "string"}, "district": {"type": "string"},
     "remote": {"type": "boolean"}}}
 REASON = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 300}}}
 

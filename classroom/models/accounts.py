@@ -159,7 +159,7 @@ class School(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     npsn: Mapped[str] = mapped_column(String(8))  # Nomor Pokok Sekolah Nasional
     name: Mapped[str] = mapped_column(String(160))
-    level: Mapped[str] = mapped_column(String(3))  # SD, SMP, SMA
+    level: Mapped[str] = mapped_column(String(3))  # SD, SMP, SMA, SMK, MTs, MA
     province_code: Mapped[str] = mapped_column(String(2))
     district: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(40))

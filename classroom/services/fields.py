@@ -120,7 +120,7 @@ def subject_list(errors: FieldErrors, field: str, values) -> list[str]:
 
 def level(errors: FieldErrors, field: str, value) -> str:
     if value not in LEVEL_GRADES:
-        errors.add(field, _("Choose SD, SMP or SMA."))
+        errors.add(field, _("Choose a level from the list (%(levels)s).", levels=", ".join(LEVEL_GRADES)))
         return ""
     return value
 

@@ -29,7 +29,7 @@ def _parse(school: School, data: dict) -> tuple[dict, list[tuple[int, int, int]]
         errors.add("grade", _("This school (%(level)s) does not teach grade %(grade)d.",
                               level=school.level, grade=values["grade"]))
     elif "grade" not in errors.fields and "subject" not in errors.fields:
-        if not subject_taught_at(values["subject"], values["grade"]):
+        if not subject_taught_at(values["subject"], values["grade"], school.level):
             errors.add("subject", _("%(subject)s is not a subject of grade %(grade)d.",
                                     subject=values["subject"], grade=values["grade"]))
     raw_windows = data.get("windows")
