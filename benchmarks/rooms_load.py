@@ -206,7 +206,8 @@ def join_tokens(urls: list[str], codes: list[str], clients: int) -> list[dict]:
         room = index % len(codes)
         # A sticky proxy (ip_hash) keeps each client on one process; a class's students come from many
         # addresses, so one room's members are spread over the processes.
-        url = urls[index % len(urls)]
+        # (By place in the room: `index % len(urls)` kept every room of an even count on one process.)
+        url = urls[(index // len(codes)) % len(urls)]
         body = json.dumps({"code": codes[room], "name": f"Siswa {index}"}).encode()
         request = urllib.request.Request(url + "/api/rooms/join", data=body,
                                          headers={"Content-Type": "application/json"})
@@ -230,7 +231,26 @@ def client_process(members: list[dict], room_sizes: dict, plan: dict, out) -> No
 async def run_clients(members, room_sizes, plan, out):
     import socketio
 
-    results = {"settled": {}, "connected": {}, "receipts": [], "sent": [], "refused": 0, "connect_failed": 0}
+    results = {"settled": {}, "connected": {}, "receipts": [], "sent": [], "refused": 0, "connect_failed": 0,
+               "stalls": [], "frozen_at": None}
+
+    def freeze_once_all_are_in():
+        if plan["client_freeze"] and len(results["connected"]) + results["connect_failed"] == len(members):
+            # Hundreds of clients share this process's heap, so one full collection would stall all of them at
+            # once and read as the server's latency; a real class is hundreds of browsers, each with its own.
+            gc.freeze()
+            results["frozen_at"] = time.time()
+
+    async def watch_loop():
+        # How late this process's event loop wakes from a 10 ms sleep: while it is late, every client in the
+        # process is late too, whatever the server did.
+        loop = asyncio.get_running_loop()
+        while time.time() < plan["end"]:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lag = loop.time() - before - 0.01
+            if lag > 0.02:
+                results["stalls"].append((time.time() - lag, lag))
 
     async def one(member):
         # compress=15 offers permessage-deflate as every browser does; the server then compresses each message
@@ -261,12 +281,10 @@ async def run_clients(members, room_sizes, plan, out):
                                  transports=[plan["transport"]], wait_timeout=60)
         except Exception:  # noqa: BLE001 - counted, not fatal
             results["connect_failed"] += 1
+            freeze_once_all_are_in()  # a failure may be the last one in: the heap is frozen all the same
             return
         results["connected"][member["index"]] = time.time()
-        if plan["client_freeze"] and len(results["connected"]) + results["connect_failed"] == len(members):
-            # Hundreds of clients share this process's heap, so one full collection would stall all of them at
-            # once and read as the server's latency; a real class is hundreds of browsers, each with its own.
-            gc.freeze()
+        freeze_once_all_are_in()
         for seq, at in member["sends"]:
             await asyncio.sleep(max(0.0, at - time.time()))
             sent_at = time.time()
@@ -275,7 +293,9 @@ async def run_clients(members, room_sizes, plan, out):
         await asyncio.sleep(max(0.0, plan["end"] - time.time()))
         await client.disconnect()
 
+    watcher = asyncio.create_task(watch_loop())
     await asyncio.gather(*(one(m) for m in members))
+    watcher.cancel()
     out.put(results)
 
 
@@ -284,6 +304,43 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def blame(receipts, stalls, frozen, client_processes) -> dict:
+    """Which side made the tail: each receipt's latency is the message's first receipt anywhere (the server had
+    sent it by then) plus how much later this client got it (its own process's delay). Prints the split at the
+    p99 and the client processes' event-loop stalls, then a verdict."""
+    first: dict[tuple[int, int], float] = {}
+    for room, seq, latency, _member in receipts:
+        first[(room, seq)] = min(first.get((room, seq), latency), latency)
+    server_ms = [first[(r[0], r[1])] * 1000 for r in receipts]
+    client_ms = [(r[2] - first[(r[0], r[1])]) * 1000 for r in receipts]
+    total_ms = [r[2] * 1000 for r in receipts]
+    if not receipts:
+        return {}
+    p99 = percentile(total_ms, 99)
+    tail = [k for k, ms in enumerate(total_ms) if ms >= p99]
+    tail_server = statistics.fmean(server_ms[k] for k in tail)
+    tail_client = statistics.fmean(client_ms[k] for k in tail)
+    print(f"  server side (a message's first receipt anywhere) ms: p50 {percentile(server_ms, 50):.0f}  "
+          f"p99 {percentile(server_ms, 99):.0f}; client side (this receipt after the first) ms: "
+          f"p50 {percentile(client_ms, 50):.0f}  p99 {percentile(client_ms, 99):.0f}")
+    print(f"  receipts at or over the p99 ({p99:.0f} ms): on average {tail_server:.0f} ms server side, "
+          f"{tail_client:.0f} ms client side")
+    for k in range(client_processes):
+        mine = stalls.get(k, [])
+        longest = max((lag for _, lag in mine), default=0.0) * 1000
+        froze = f"heap frozen after {frozen[k]:.2f} s" if frozen.get(k) else "heap never frozen"
+        print(f"  client process {k}: event loop late by more than 20 ms {len(mine)} times, longest {longest:.0f} ms;"
+              f" {froze}")
+    slow_side = "the clients" if tail_client > tail_server else "the server"
+    print(f"  verdict: the slowest 1% of receipts were slow on {slow_side}'s side")
+    return {"tail_server_ms": round(tail_server, 1), "tail_client_ms": round(tail_client, 1),
+            "server_p99_ms": round(percentile(server_ms, 99), 1), "client_p99_ms": round(percentile(client_ms, 99), 1),
+            "client_stalls": {k: len(v) for k, v in stalls.items()},
+            "client_longest_stall_ms": {k: round(max((lag for _, lag in v), default=0.0) * 1000, 1)
+                                        for k, v in stalls.items()},
+            "slow_side": "clients" if tail_client > tail_server else "server"}
 
 
 def main() -> None:
@@ -304,6 +361,10 @@ def main() -> None:
         by_room: dict[int, list[dict]] = {}
         for m in members:
             m["arrive"] = args.arrival * (m["index"] // args.rooms) / max(1, args.clients // args.rooms)
+            # Each room's members are dealt over the client processes: with members[k::processes] and an even
+            # number of rooms, every room lived in one client process, so a message late "in one process only"
+            # could not tell a stalled client process from a stalled server.
+            m["process"] = (m["index"] // args.rooms) % args.client_processes
             m["sends"] = []
             by_room.setdefault(m["room"], []).append(m)
         for room, room_members in by_room.items():
@@ -319,7 +380,7 @@ def main() -> None:
         queue = multiprocessing.Queue()
         workers = []
         for k in range(args.client_processes):
-            share = members[k::args.client_processes]
+            share = [m for m in members if m["process"] == k]
             process = multiprocessing.Process(target=client_process, args=(share, room_sizes, plan, queue))
             process.start()
             workers.append(process)
@@ -334,6 +395,8 @@ def main() -> None:
     settled, connected = {}, {}
     receipts, sent = [], []
     refused = failed = 0
+    stalls = {k: part["stalls"] for k, part in enumerate(parts)}
+    frozen = {k: part["frozen_at"] and part["frozen_at"] - start for k, part in enumerate(parts)}
     for part in parts:
         settled.update(part["settled"])
         connected.update(part["connected"])
@@ -381,11 +444,12 @@ def main() -> None:
         spread = []
         for k in range(args.client_processes):
             mine = sorted(r[2] * 1000 for r in receipts if (r[0], r[1]) == (wroom, wseq)
-                          and r[3] % args.client_processes == k)
+                          and members[r[3]]["process"] == k)
             if mine:
                 spread.append(f"process {k} {mine[0]:.0f}/{mine[len(mine) // 2]:.0f}/{mine[-1]:.0f}")
         print(f"  slowest message's receipts by client process (min/median/max ms): {', '.join(spread)}")
     figures["slowest_messages"] = [{"room": room, "seq": seq, "max_ms": round(ms, 1)} for (room, seq), ms in worst]
+    figures.update(blame(receipts, stalls, frozen, args.client_processes))
     print("  slowest messages (room, seq: last receipt ms): "
           + ", ".join(f"{room}, {seq}: {ms:.0f}" for (room, seq), ms in worst))
     print(f"  server CPU {cpu:.1f} s, PostgreSQL CPU {database_cpu:.1f} s; mean latency {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms")
