@@ -476,6 +476,40 @@
     $("teachervideo").hidden = mode !== "full";
     if (mode === "none") showTab("slides");
     media.setMode(mode);
+    audioStage(mode === "audio" && role !== "teacher");
+  }
+
+  // --- the audio-only stage: "audio-only mode", who speaks, and a level meter of what we hear ----------
+  var levelTimer = null, audioContext = null, analyser = null, analysed = null;
+  function audioStage(on) {
+    $("audiostage").hidden = !on;
+    clearInterval(levelTimer); levelTimer = null;
+    if (!on) return;
+    // Made inside the click that chose the mode: browsers start an AudioContext only after a gesture.
+    if (!audioContext && window.AudioContext) audioContext = new AudioContext();
+    levelTimer = setInterval(showLevel, 150);
+    showLevel();
+  }
+  function speakerName() {
+    if (floor.id) return floor.name;
+    var teacher = members.filter(function (m) { return m.role === "teacher"; })[0];
+    return teacher ? teacher.name : say("teacher");
+  }
+  function showLevel() {
+    var stream = $("teacheraudio").srcObject;
+    if (audioContext && stream && stream !== analysed && stream.getAudioTracks().length) {
+      analyser = audioContext.createAnalyser(); analyser.fftSize = 512;
+      audioContext.createMediaStreamSource(stream).connect(analyser); analysed = stream;
+    }
+    var level = 0;
+    if (analyser) {
+      var samples = new Uint8Array(analyser.fftSize), sum = 0;
+      analyser.getByteTimeDomainData(samples);
+      for (var i = 0; i < samples.length; i++) { var v = (samples[i] - 128) / 128; sum += v * v; }
+      level = Math.min(1, 4 * Math.sqrt(sum / samples.length));
+    }
+    $("level").value = level;
+    $("speaker").textContent = say(level > 0.03 ? "speaking" : "quiet", {name: speakerName()});
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-mode]"), function (b) { b.onclick = function () { setMode(b.dataset.mode); }; });
 
