@@ -75,6 +75,15 @@ def format_weekly(day: str | int, minute: int, owner_zone: str, zone_name: str |
     return f"{day_name(shown_day)} {minutes_to_hhmm(shown_minute)} {zone_label(zone_name)}"
 
 
+def format_weekly_range(day: str | int, start: int, end: int, owner_zone: str, zone_name: str | None = None) -> str:
+    """A weekly interval of one zone, shown in another: `Senin 06:30–08:30 WITA`."""
+    zone_name = zone_name or viewer_timezone()
+    day_key = DAYS[day] if isinstance(day, int) else day
+    shown_day, shown_start = convert_weekly(day_key, start, owner_zone, zone_name)
+    return (f"{day_name(shown_day)} {minutes_to_hhmm(shown_start)}–{minutes_to_hhmm((shown_start + end - start) % 1440 or 1440)}"
+            f" {zone_label(zone_name)}")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["hhmm"] = minutes_to_hhmm
@@ -82,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zonelabel"] = zone_label
     app.jinja_env.filters["longdate"] = format_day
     app.jinja_env.globals["format_weekly"] = format_weekly
+    app.jinja_env.globals["format_weekly_range"] = format_weekly_range
 
     @app.context_processor
     def unread_context():

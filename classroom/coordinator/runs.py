@@ -109,9 +109,11 @@ def run_detail(run_id: int):
 def stop_run(run_id: int):
     run = db.get_or_404(MatchingRun, run_id)
     try:
-        run_service.request_stop(run)
+        started = run_service.request_stop(run)
         db.session.commit()
-        flash(_("The run stops at its next step and keeps the best timetable found."), "info")
+        flash(_("The run stops at its next step and keeps the best timetable found.") if started else
+              _("The run was stopped before it started: nothing was computed, so there is no timetable to keep."),
+              "info")
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "error")

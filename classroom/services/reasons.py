@@ -1,7 +1,7 @@
 """The scheduler's reasons for an unserved request, in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from ..i18n import day_name
 from ..timefmt import zone_label
@@ -37,13 +37,16 @@ def explain(reason: dict | None) -> str:
             return _("The fitting teachers are free on only %(best)d of the %(needed)d days needed inside the school's windows. They are free (school time): %(hours)s.",
                      best=details["best"], needed=details["needed"], hours=_hours(details))
         if code == "no_common_time":
-            return _("%(n)d teachers fit, but none is free inside the school's windows once time zones are applied. Hours that would work (school time): %(hours)s.",
-                     n=details["teachers"], hours=_hours(details))
+            return ngettext("%(num)d teacher fits, but is not free inside the school's windows once time zones are applied. Hours that would work (school time): %(hours)s.",
+                            "%(num)d teachers fit, but none is free inside the school's windows once time zones are applied. Hours that would work (school time): %(hours)s.",
+                            details["teachers"], hours=_hours(details))
         if code == "teachers_taken_by_higher_priority":
-            return _("All %(n)d fitting teachers are used by higher-priority requests.", n=details["fitting_teachers"])
+            return ngettext("The one fitting teacher is used by higher-priority requests.",
+                            "All %(num)d fitting teachers are used by higher-priority requests.", details["fitting_teachers"])
         if code == "teachers_taken":
-            return _("All %(n)d fitting teachers are booked by requests worth more in total; more teacher hours or wider windows would let it in.",
-                     n=details["fitting_teachers"])
+            return ngettext("The one fitting teacher is booked by requests worth more in total; more teacher hours or wider windows would let it in.",
+                            "All %(num)d fitting teachers are booked by requests worth more in total; more teacher hours or wider windows would let it in.",
+                            details["fitting_teachers"])
     except (KeyError, TypeError, ValueError):
         pass
     return reason.get("reason", "")

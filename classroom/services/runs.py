@@ -179,13 +179,17 @@ def execute(run_id: int, worker: str) -> None:
     db.session.commit()
 
 
-def request_stop(run: MatchingRun) -> None:
+def request_stop(run: MatchingRun) -> bool:
+    """Stop a run: a queued one is withdrawn at once (nothing was computed, so nothing is kept); a running one
+    stops at its next step and keeps its best timetable. Returns whether it had started."""
     if run.status not in ACTIVE:
         raise Conflict(_("This run is not running any more."))
     if run.status == RunStatus.QUEUED:
-        run.status, run.error, run.finished_at = RunStatus.FAILED, _("Stopped before it started."), utcnow()
-        return
+        run.status, run.finished_at, run.stop_requested = RunStatus.STOPPED, utcnow(), True
+        run.error = _("Stopped before it started: nothing was computed.")
+        return False
     run.stop_requested = True
+    return True
 
 
 def mark_dead_runs() -> int:
@@ -315,6 +319,8 @@ def _double_bookings(run: MatchingRun, replaced_requests: set[int]) -> list[str]
 def publish(run: MatchingRun, coordinator: User) -> dict:
     """Publish a reviewed run: dated sessions with join codes, statuses, notifications. Refuses, saying what
     changed, if another coordinator published meanwhile or the data moved under the run."""
+    if run.solution is None:  # stopped before it started: there is nothing to publish
+        raise Conflict(_("This run was already published or is not finished."))
     _lock_publishing()
     claimed = db.session.execute(update(MatchingRun).where(
         MatchingRun.id == run.id, MatchingRun.status.in_(REVIEWABLE)).values(status=RunStatus.PUBLISHED))

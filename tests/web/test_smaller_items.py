@@ -1,0 +1,65 @@
+"""Issue 12's "smaller, all seen": translated run statuses, plurals, babel.cfg keywords, stopping a queued run,
+the teacher's free hours as ranges in every zone."""
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+
+from classroom.extensions import db
+from classroom.models import MatchingRun, RunStatus, User
+from classroom.services import reasons, runs
+
+from .test_matching_runs import TERM, programme  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_babel_cfg_extracts_lazy_strings_and_plurals():
+    with open(ROOT / "babel.cfg") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found = {m[2] if isinstance(m[2], str) else m[2][0] for m in extract_from_dir(ROOT, method_map, options_map)}
+    assert "Please log in to see this page." in found  # written as _l(...)
+    assert "%(num)d teacher fits, but is not free inside the school's windows once time zones are applied. " \
+           "Hours that would work (school time): %(hours)s." in found  # an ngettext
+
+
+def test_one_fitting_teacher_is_said_in_the_singular(app):
+    with app.test_request_context("/?lang=en"):
+        text = reasons.explain({"code": "no_common_time", "details": {"teachers": 1, "hours": []}})
+        assert text.startswith("1 teacher fits, but is not free")
+        assert reasons.explain({"code": "teachers_taken", "details": {"fitting_teachers": 1}}).startswith(
+            "The one fitting teacher is booked")
+
+
+def test_a_queued_run_stopped_is_not_shown_as_failed(app, client, auth, programme):
+    with app.app_context():
+        run = runs.start_run(db.session.get(User, programme["coordinator_id"]), {**TERM, "time_limit": 5})
+        db.session.commit()
+        run_id = run.id
+    auth.login(programme["coordinator"])
+    page = client.post(f"/coordinator/runs/{run_id}/stop", follow_redirects=True).get_data(as_text=True)
+    assert "dihentikan sebelum dimulai" in page.lower() and "menyimpan jadwal terbaik" not in page
+    assert ">gagal<" not in page.replace(" ", "")
+    with app.app_context():
+        assert db.session.get(MatchingRun, run_id).status == RunStatus.STOPPED
+    assert client.post(f"/coordinator/runs/{run_id}/publish", follow_redirects=True).status_code == 200
+    with app.app_context():
+        assert db.session.get(MatchingRun, run_id).status == RunStatus.STOPPED  # nothing to publish
+
+
+def test_the_coordinators_home_shows_run_statuses_in_indonesian(app, client, auth, programme):
+    with app.app_context():
+        run = runs.start_run(db.session.get(User, programme["coordinator_id"]), {**TERM, "time_limit": 5})
+        run.status = RunStatus.FAILED
+        db.session.commit()
+    auth.login(programme["coordinator"])
+    page = client.get("/coordinator/").get_data(as_text=True)
+    assert "<td>gagal</td>" in page and "<td>failed</td>" not in page
+
+
+def test_the_teachers_free_hours_show_start_and_end_in_every_zone(client, auth, factory):
+    _, email = factory.teacher(province="11", availability=[{"day": "mon", "start": "05:30", "end": "07:30"}])
+    auth.login(email)
+    page = client.get("/teacher/").get_data(as_text=True)
+    assert "Senin 06:30–08:30 WITA" in page and "Senin 07:30–09:30 WIT" in page
+
