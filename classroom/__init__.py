@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    from .validation import RequestJSONProvider, RowIdConverter
+    app.json = RequestJSONProvider(app)       # every JSON body is checked where it is parsed
+    app.url_map.converters["int"] = RowIdConverter  # every path id is bounded where it is matched
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
     app.config["MIGRATIONS_DIR"] = str(PROJECT_ROOT / "migrations")

@@ -10,10 +10,15 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK_MINUTES = 7 * 24 * 60
 
 
+ZONE_NAME_MAX = 64  # the longest IANA name has 32 characters; a 5,000-character one made the file system raise
+
+
 def is_known_zone(name: str) -> bool:
+    if not isinstance(name, str) or not 0 < len(name) <= ZONE_NAME_MAX:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # ValueError also covers NUL and lone surrogates
         return False
     return True
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..reference import ALL_SUBJECTS, LEVEL_GRADES, PROVINCES_BY_CODE, PROVINCES_BY_NAME, Province
 from ..timefmt import DAYS, hhmm_to_minutes, is_known_zone
-from ..validation import ValidationError
+from ..validation import ValidationError, storable, unstorable_message
 
 MIN_PASSWORD = 10
 
@@ -34,21 +34,30 @@ def text(errors: FieldErrors, field: str, value, *, max_length: int, required: b
         errors.add(field, _("Must be text."))
         return ""
     value = value.strip()
-    if required and not value:
+    if not storable(value):  # a NUL from a form (%00), a lone surrogate from JSON
+        errors.add(field, unstorable_message())
+    elif required and not value:
         errors.add(field, _("This field is required."))
     elif len(value) > max_length:
         errors.add(field, _("At most %(n)d characters.", n=max_length))
     return value
 
 
-def integer(errors: FieldErrors, field: str, value, *, low: int, high: int) -> int:
+def whole_number(value) -> int | None:
+    """An int from a form's text or JSON's number, or None: JSON also allows 1e999, Infinity and NaN, floats no
+    int() can take (OverflowError, ValueError)."""
     if isinstance(value, bool):
-        value = None
+        return None
     try:
         number = int(value)
-        if isinstance(value, float) and value != number:
-            raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if isinstance(value, float) and value != number else number
+
+
+def integer(errors: FieldErrors, field: str, value, *, low: int, high: int) -> int:
+    number = whole_number(value)
+    if number is None:
         errors.add(field, _("Must be a whole number."))
         return low
     if not low <= number <= high:
@@ -96,10 +105,7 @@ def grade_list(errors: FieldErrors, field: str, values) -> list[int]:
         return []
     grades = set()
     for value in values:
-        try:
-            grade = int(value)
-        except (TypeError, ValueError):
-            grade = 0
+        grade = whole_number(value) or 0
         if not 1 <= grade <= 12:
             errors.add(field, _("Grades are between 1 and 12."))
             return []
@@ -184,11 +190,19 @@ def merge_intervals(intervals: list[tuple[int, int, int]]) -> list[tuple[int, in
     return merged
 
 
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)  # any day the programme can mean; weeks and terms
+# around a date stay inside the calendar (9999-12-31 + 7 days or 0001-01-01 - 7 days would overflow)
+
+
 def date_value(errors: FieldErrors, field: str, value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        errors.add(field, _("Use a date like 2026-01-31."))
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            errors.add(field, _("Use a date like 2026-01-31."))
+            return None
+    if not DATE_MIN <= value <= DATE_MAX:
+        errors.add(field, _("Use a date between %(first)s and %(last)s.", first=DATE_MIN.isoformat(),
+                            last=DATE_MAX.isoformat()))
         return None
+    return value

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +15,8 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import LiveSession, SlideDeck, SlidePage
-from .rooms import bad
+from ..validation import storable
+from .rooms import RoomError, bad
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
 PAGES_MAX = 80
@@ -22,6 +26,14 @@ RENDER_SECONDS = 120
 PAGE_TALL_MAX = 5  # height / width: a page rendered 960 px wide is at most 4800 px tall (a taller one is a memory bomb)
 RENDER_MEMORY_BYTES = 1536 * 1024 * 1024  # the child's address space: a crafted PDF fails there, not in the machine
 TOO_MANY_PAGES, PAGE_TOO_TALL = 3, 4  # the child's exit codes for refusals it can name
+# Pixels a whole deck may render to: 80 landscape 16:9 slides at full width (80 x 960 x 540 = 41 MP) fit. A deck of
+# larger or taller pages is rendered smaller, every page alike (80 A4 portrait pages at 68% width), so no PDF buys
+# more than this much of a core: 80 pages of 1:5 had rendered 369 MP, 16 s of a worker (docs/reliability.md).
+DECK_PIXELS_MAX = 80 * 960 * 625
+RENDERS_AT_ONCE = 2  # per web process: each render is a child process that takes a core while it runs
+_render_slots = threading.BoundedSemaphore(RENDERS_AT_ONCE)
+_rooms_rendering: set[int] = set()
+_rendering_guard = threading.Lock()
 
 
 @dataclass
@@ -59,11 +71,32 @@ def render_pdf(pdf: bytes) -> list[RenderedPage]:
                 for p in listing]
 
 
+@contextmanager
+def render_slot(live_session_id: int):
+    """One upload at a time per room, and RENDERS_AT_ONCE per process: a second upload is refused at once, in
+    words, instead of queueing more rendering behind the first."""
+    with _rendering_guard:
+        if live_session_id in _rooms_rendering:
+            raise RoomError(409, "busy", _("A PDF for this room is still being prepared. Wait for it, then upload the next."))
+        if not _render_slots.acquire(blocking=False):
+            raise RoomError(503, "busy", _("Slides for other rooms are being prepared. Please try again in a moment."))
+        _rooms_rendering.add(live_session_id)
+    try:
+        yield
+    finally:
+        with _rendering_guard:
+            _rooms_rendering.discard(live_session_id)
+            _render_slots.release()
+
+
 def add_deck(live: LiveSession, title: str, pdf: bytes) -> SlideDeck:
-    pages = render_pdf(pdf)
+    title = (title or "slides.pdf")[:200]
+    if not storable(title):  # checked before the render, not at the insert after it (PostgreSQL refuses NUL)
+        raise bad("file", _("The file name contains characters that cannot be stored. Rename the file."))
+    with render_slot(live.id):
+        pages = render_pdf(pdf)
     if not pages:
         raise bad("file", _("This PDF has no pages."))
-    title = (title or "slides.pdf")[:200]
     deck = SlideDeck(live_session_id=live.id, title=title, page_count=len(pages), current_page=1)
     db.session.add(deck)
     for page in pages:
@@ -71,6 +104,13 @@ def add_deck(live: LiveSession, title: str, pdf: bytes) -> SlideDeck:
                                     height=page.height, image=page.image))
     db.session.flush()
     return deck
+
+
+def deck_scale(page_pixels: list[tuple[float, float]]) -> float:
+    """The factor (at most 1) every page's full-width size is multiplied by so the deck stays in DECK_PIXELS_MAX."""
+    total = sum(width * height for width, height in page_pixels)
+    # pdfium rounds each side up to a whole pixel: 1% less keeps the rounded deck inside the budget too
+    return 1.0 if total <= DECK_PIXELS_MAX else math.sqrt(DECK_PIXELS_MAX / total) * 0.99
 
 
 def _render_to_folder(source: str, folder: str) -> None:
@@ -81,12 +121,14 @@ def _render_to_folder(source: str, folder: str) -> None:
     try:
         if len(document) > PAGES_MAX:
             sys.exit(TOO_MANY_PAGES)
+        sizes = [document.get_page_size(index) for index in range(len(document))]  # no rendering yet
+        if any(w <= 0 or h <= 0 or h / w > PAGE_TALL_MAX for w, h in sizes):
+            sys.exit(PAGE_TOO_TALL)
+        shrink = deck_scale([(PAGE_WIDTH, PAGE_WIDTH * h / w) for w, h in sizes])
         for index in range(len(document)):
             page = document[index]
-            width_points, height_points = page.get_size()
-            if width_points <= 0 or height_points <= 0 or height_points / width_points > PAGE_TALL_MAX:
-                sys.exit(PAGE_TOO_TALL)
-            bitmap = page.render(scale=PAGE_WIDTH / width_points)
+            width_points = sizes[index][0]
+            bitmap = page.render(scale=PAGE_WIDTH * shrink / width_points)
             image = bitmap.to_pil().convert("RGB")
             name = f"page-{index + 1}.webp"
             image.save(Path(folder) / name, "WEBP", quality=WEBP_QUALITY, method=4)

@@ -105,3 +105,46 @@ def test_deeply_nested_objects_do_not_take_the_renderer_down(upload):
     if response.status_code == 400:
         assert response.get_json()["message"]
     assert upload(make_pdf(1)).status_code == 201  # and the next upload is served as usual
+
+
+def tall_pages_pdf(pages: int) -> bytes:
+    import pypdfium2 as pdfium
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(595, 2975)  # 1:5, the tallest a slide may be
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_deck_of_tall_pages_renders_within_the_pixel_budget(upload, room_app):
+    # 20 pages of 1:5 at full width would be 20 x 960 x 4800 = 92 MP of rendering; every page is made smaller alike.
+    response = upload(tall_pages_pdf(20))
+    assert response.status_code == 201
+    with room_app.app_context():
+        from sqlalchemy import select
+        from classroom.extensions import db
+        from classroom.models import SlidePage
+        sizes = db.session.execute(select(SlidePage.width, SlidePage.height)).all()
+    assert len(sizes) == 20 and sum(w * h for w, h in sizes) <= slides.DECK_PIXELS_MAX
+    assert len({w for w, _ in sizes}) == 1 and sizes[0][0] >= 400  # still one readable width for the whole deck
+
+
+def test_a_second_upload_to_a_room_waits_for_the_first_in_words(upload, room):
+    with slides.render_slot(room.id):  # the room's first PDF is still being prepared
+        response = upload(make_pdf(1))
+    assert response.status_code == 409 and "masih disiapkan" in response.get_json()["message"]
+    assert upload(make_pdf(1)).status_code == 201  # once it is done, the next is taken
+
+
+def test_a_process_renders_only_a_few_decks_at_once(upload):
+    with slides.render_slot(10**6), slides.render_slot(10**6 + 1):  # two other rooms are rendering
+        response = upload(make_pdf(1))
+    assert response.status_code == 503 and response.get_json()["error"] == "busy"
+
+
+def test_a_file_name_the_database_cannot_store_is_refused_before_rendering(upload, monkeypatch):
+    def must_not_render(pdf):
+        raise AssertionError("rendered before the name was checked")
+    monkeypatch.setattr(slides, "render_pdf", must_not_render)
+    assert_refused(upload(make_pdf(1), "bab\x00-1.pdf"), "nama file")
