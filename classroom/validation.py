@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
-from werkzeug.routing import ValidationError as NoRouteMatch
 
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL's integer: a larger id made the driver raise (SQLite: past 2^63) instead of miss
 JSON_DEPTH_MAX = 32     # the API's deepest real body is 3 levels; the parser's own stack ends near 1,000
@@ -98,10 +98,9 @@ class RowIdConverter(IntegerConverter):
     """`<int:...>` in every route: an id no row can have (0, past the integer column, a 5,000-digit number) is
     simply not found, before any view asks the database."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int = 1, max: int = ROW_ID_MAX, signed: bool = False):  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
     def to_python(self, value: str) -> int:
-        if len(value) > len(str(ROW_ID_MAX)):  # int() refuses 4,300+ digits with ValueError: a 500
-            raise NoRouteMatch()
-        return super().to_python(value)
+        # NotFound, not the converter's ValidationError: that one makes werkzeug answer 405 for a path whose other
+        # methods are separate rules (GET, PUT and DELETE of one request). int() of 4,300+ digits is a ValueError.
+        if len(value) > len(str(ROW_ID_MAX)) or not 0 < int(value) <= ROW_ID_MAX:
+            raise NotFound()
+        return int(value)

@@ -19,7 +19,8 @@ ROLES = ("student", "class_device", "host", "teacher")
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=2**63) | st.integers(max_value=-2**63)
            | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=40)
            | st.sampled_from(["", " ", "\x00", "\u202e", "<script>alert(1)</script>", "x" * 100_000, "9" * 5000,
-                              "Infinity", "NaN", "-1", "1e400", "__proto__", "'; DROP TABLE chat_messages; --"])
+                              "Infinity", "NaN", "-1", "1e400", "__proto__", "'; DROP TABLE chat_messages; --",
+                              "\ud800", "Yohana \udfff", "a\x00b", "Asia/" + "x" * 5000])
            | st.binary(max_size=64))
 KEYS = st.sampled_from(["text", "after", "up", "id", "question", "options", "correct", "poll", "option", "points",
                         "color", "width", "page", "muted", "locked", "count", "to", "kind", "data"]) | st.text(max_size=12)
@@ -223,3 +224,23 @@ def test_a_signals_opaque_data_reaches_its_one_peer_or_is_refused(no_flood_limit
     for name in ("host", "class_device", "watcher"):
         assert received(cast[name]) == {}, name
 
+
+
+@pytest.mark.parametrize("text", ["\ud800", "Yohana \udfff!", "a\x00b", "\x00" * 20])
+def test_text_no_database_can_store_is_cleaned_or_refused_never_a_crash(cast, text):
+    """Lone surrogates and NUL bytes (PostgreSQL refuses NUL) in chat, a poll and a student's name."""
+    drain(cast)
+    cast["student"].emit("chat", {"text": text}, namespace="/room")
+    cast["teacher"].emit("poll_open", {"question": text, "options": [text, "B"]}, namespace="/room")
+    for name, client in cast.items():
+        for body in received(client).get("error", []):
+            assert body["error"] != "server_error", (name, body)
+    assert_room_goes_on(cast)
+
+
+@pytest.mark.parametrize("body", ['{"code": "x", "name": "\\ud800"}', '{"code": "x", "name": "a\\u0000b"}',
+                                  '{"code": ' + "[" * 100_000 + "]" * 100_000 + "}", '{"code": 1e999, "name": "Y"}'])
+def test_hostile_join_bodies_are_refused_with_a_named_field(room_app, room, body):
+    response = room_app.test_client().post("/api/rooms/join", data=body.replace('"x"', f'"{room.code}"'),
+                                           content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["fields"], response.get_data(as_text=True)[:200]
