@@ -18,7 +18,9 @@ def newest_published(request_ids: list[int]) -> dict[int, Assignment]:
     if not request_ids:
         return {}
     rows = db.session.scalars(select(Assignment).join(MatchingRun).where(
-        MatchingRun.status == RunStatus.PUBLISHED, Assignment.request_id.in_(request_ids))
+        # a run being published (claimed, not yet stamped) is not in force yet
+        MatchingRun.status == RunStatus.PUBLISHED, MatchingRun.published_at.is_not(None),
+        Assignment.request_id.in_(request_ids))
         .order_by(MatchingRun.published_at, MatchingRun.id)).all()
     return {a.request_id: a for a in rows}  # later rows overwrite earlier ones
 
