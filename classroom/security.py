@@ -88,8 +88,8 @@ class JoinCodeGuard:
     and the right code still joins: a prankster's twenty wrong codes no longer lock a school out. But while every
     attempt is checked, one who ignores the 429 still learns which code is right, at any speed; so past
     UNCHECKED_LIMIT (hundreds an hour: a script, not a class) codes from the address are no longer checked,
-    except the codes of rooms someone already joined from it (a class arriving goes on arriving). docs/reliability
-    -rooms.md has the figures."""
+    except the codes of rooms someone already joined from it (a class arriving goes on arriving).
+    docs/reliability-rooms.md has the figures."""
 
     def __init__(self):
         self.address = get_remote_address()
