@@ -98,3 +98,32 @@ def test_a_class_in_the_browser(app, factory, live_server, browser, log_in):
                              " === '<b>Selamat pagi</b>|selama terputus 1|selama terputus 2'", timeout=30_000)
     for context in (teacher_context, yohana_context, markus_context):
         context.close()
+
+
+def test_the_join_page_says_how_long_to_wait_after_wrong_codes_and_the_right_code_still_joins(
+        app, factory, live_server, browser):
+    room = make_room(app, factory)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server}/join")
+    # Someone behind the same school address has sent twenty wrong codes.
+    statuses = page.evaluate("""async () => {
+        const out = [];
+        for (let n = 0; n < 20; n++) {
+            const r = await fetch('/api/rooms/join', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({code: 'ZZZZ-XX' + 'ABCDEFGHJKMNPQRSTUVWXYZ'[n] + 'Z', name: 'Penebak'})});
+            out.push(r.status);
+        }
+        return out;
+    }""")
+    assert statuses == [404] * 20
+    page.fill("input[name=code]", "ZZZZ-XXXX")
+    page.fill("input[name=name]", "Yohana")
+    page.click("#joinform button[type=submit]")
+    page.wait_for_function("document.getElementById('joinerror').textContent.length > 0")
+    message = page.text_content("#joinerror")
+    assert "Terlalu banyak kode salah" in message and ("detik" in message or "menit" in message)
+    page.fill("input[name=code]", room.code)
+    page.click("#joinform button[type=submit]")
+    page.wait_for_selector("#net.ok", timeout=10_000)
+    context.close()
