@@ -12,7 +12,7 @@ from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import form_data
 from ..reference import PROVINCES, PROVINCES_BY_CODE
-from ..services import school_calendar, terms
+from ..services import fields, school_calendar
 from ..timefmt import utcnow
 from ..validation import ValidationError
 from .views import STAFF, bp
@@ -23,7 +23,7 @@ def _year() -> int:
         year = int(request.args.get("year", ""))
     except ValueError:
         return utcnow().year
-    return year if terms.EARLIEST.year <= year <= terms.LATEST.year else utcnow().year
+    return year if fields.DATE_MIN.year <= year <= fields.DATE_MAX.year else utcnow().year
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

@@ -7,22 +7,17 @@ from flask_babel import gettext as _
 
 from . import fields
 
-MAX_TERM_DAYS = 366                          # a school year, a leap day included
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+MAX_TERM_DAYS = 366  # a school year, a leap day included
 
 
 def term_dates(errors: fields.FieldErrors, data: dict,
                names: tuple[str, str] = ("term_start", "term_end")) -> tuple[date | None, date | None]:
-    """(start, end) of a term (or of dates named otherwise), each refused by name when it is not a date of a
-    school year the programme can plan (one school cannot make a run date thousands of sessions, or past the
-    calendar's end)."""
+    """(start, end) of a term (or of dates named otherwise), refused by name unless it is at most a school year
+    of dates the programme plans (fields.date_value bounds each date): one school cannot make a run date
+    thousands of sessions, or past the calendar's end."""
     first, last = names
     start = fields.date_value(errors, first, data.get(first))
     end = fields.date_value(errors, last, data.get(last))
-    for field, value in ((first, start), (last, end)):
-        if value is not None and not EARLIEST <= value <= LATEST:
-            errors.add(field, _("Give a date between %(first)s and %(last)s.",
-                                first=EARLIEST.isoformat(), last=LATEST.isoformat()))
     if first in errors.fields or last in errors.fields or start is None or end is None:
         return start, end
     if end < start:
