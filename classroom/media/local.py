@@ -198,18 +198,31 @@ def start(settings: MediaSettings, folder: Path, foreground_logs: bool = False) 
     """Writes both configurations into `folder` and starts Janus and coturn, each in its own process group;
     returns once Janus's API and coturn's TCP port answer."""
     janus_config = write_janus_config(settings, folder / "janus")
-    coturn_config = write_coturn_config(settings, folder / "coturn")
     quiet = [] if foreground_logs else ["-N"]
     janus = subprocess.Popen(["janus", "-C", str(janus_config), "-F", str(janus_config.parent),
                               "-L", str(folder / "janus.log"), *quiet],
                              stdout=None if foreground_logs else subprocess.DEVNULL, start_new_session=True)
-    coturn = subprocess.Popen(["turnserver", "-c", str(coturn_config)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        coturn = start_coturn(settings, folder / "coturn")
+    except BaseException:
+        os.killpg(janus.pid, signal.SIGTERM)
+        raise
     servers = MediaServers(janus, coturn, folder)
     try:
         wait_for_port(settings.janus_host, settings.janus_port, janus, "janus")
-        wait_for_port(settings.turn_host, settings.turn_port, coturn, "turnserver")
     except BaseException:
         servers.stop()
         raise
     return servers
+
+
+def start_coturn(settings: MediaSettings, folder: Path) -> subprocess.Popen:
+    """coturn alone (the benchmark runs a second, throttled one beside the first); returns once it listens."""
+    coturn = subprocess.Popen(["turnserver", "-c", str(write_coturn_config(settings, folder))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_port(settings.turn_host, settings.turn_port, coturn, "turnserver")
+    except BaseException:
+        os.killpg(coturn.pid, signal.SIGKILL)
+        raise
+    return coturn
