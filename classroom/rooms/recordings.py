@@ -42,10 +42,12 @@ def recording_player(live_session_id: int, recording_id: int):
     return render_template("rooms/recording.html", live=live, recording=recording, zone=viewer_timezone())
 
 
-@bp.get("/rooms/<int:live_session_id>/recordings/<int:recording_id>/<any(video, audio):kind>")
+@bp.get("/rooms/<int:live_session_id>/recordings/<int:recording_id>/<kind>")
 @roles_required(*WATCHERS)
 def recording_file(live_session_id: int, recording_id: int, kind: str):
     _, recording = recording_of(live_session_id, recording_id)
+    if kind not in ("video", "audio"):
+        abort(404)
     try:
         path = recording_service.file_for(recording, kind)
     except RoomError:

@@ -147,6 +147,8 @@ class MediaNamespace(RoomNamespace):
 
     @room_event(limit="signal", changes_room=False)
     def on_media_publish(self, connection: Connection, data):
+        if connection.role != TEACHER and connection.role not in LEARNERS:
+            raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
         data = body(data)
         kind = data.get("kind")
         if kind not in KINDS:
@@ -157,7 +159,7 @@ class MediaNamespace(RoomNamespace):
         if not kinds or kinds - {"audio", "video"}:
             raise room_service.bad("jsep", _("Only audio and video can be sent."))
         if connection.role != TEACHER:
-            if connection.role not in LEARNERS or kind != "camera":
+            if kind != "camera":
                 raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
             if not participant(connection).has_floor:
                 raise RoomError(403, "no_floor", _("Wait until the teacher gives you the floor."))

@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from classroom.extensions import db, socketio
-from classroom.models import Assignment, LiveSession, LiveStatus, MatchingRun, Notification, User
+from classroom.models import Assignment, LessonRecording, LiveSession, LiveStatus, MatchingRun, Notification, User
 from classroom.services import accounts, runs as run_service, teachers as teacher_service
 from classroom.services import rooms as room_service
 from classroom.services.join_codes import unique_code
@@ -92,12 +92,18 @@ class World:
             db.session.flush()
             note = Notification(user_id=teacher.user_id, kind="account_approved", params={})
             db.session.add(note)
+            recording = LessonRecording(live_session_id=open_now.id, base_name="table-recording", status="ready",
+                                        video_file="table-recording-video.webm")
+            db.session.add(recording)
             db.session.commit()
+            Path(app.config["RECORDINGS_PATH"]).mkdir(parents=True, exist_ok=True)
+            (Path(app.config["RECORDINGS_PATH"]) / "table-recording-video.webm").write_bytes(b"\x1a\x45\xdf\xa3")
             self.ids = {"run_id": run_id, "assignment_id": assignment.id, "request_id": request.id,
                         "live_session_id": future.id, "open_room": open_now.id, "exception_id": exception.id,
                         "user_id": pending.id, "notification_id": note.id,
                         "colleagues": dict(zip(["/approve", "/refuse", "api/approve", "api/refuse"],
-                                               [u.id for u in newcomers])), "deck_id": 1, "number": 1}
+                                               [u.id for u in newcomers])), "deck_id": 1, "number": 1,
+                        "recording_id": recording.id, "kind": "video"}
             self.reset_token = accounts.make_reset_token(pending)
             self.teacher_profile_id = teacher.id
             emails = {"teacher": teacher.user.email, "other teacher": db.session.get(User, other_teacher_id).email,
@@ -127,7 +133,7 @@ class World:
             if name == "colleague_id":  # one newcomer per route: each is approved or refused once
                 action = template.rsplit("/", 1)[1]
                 return str(self.ids["colleagues"][("api/" if template.startswith("/api/") else "/") + action])
-            if name == "live_session_id" and template.startswith("/rooms/"):
+            if name == "live_session_id" and template.startswith("/rooms/"):  # (the recording is of this room too)
                 return str(self.ids["open_room"])
             return str(self.ids[name])
         return re.sub(r"<(\w+)>", value, template)
