@@ -190,8 +190,8 @@ def merge_intervals(intervals: list[tuple[int, int, int]]) -> list[tuple[int, in
     return merged
 
 
-DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)  # any day the programme can mean; weeks and terms
-# around a date stay inside the calendar (9999-12-31 + 7 days or 0001-01-01 - 7 days would overflow)
+DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2100, 12, 31)  # any day the programme can mean (services/terms.py's
+# bounds); weeks and terms around a date stay inside the calendar (9999-12-31 + 7 days would overflow)
 
 
 def date_value(errors: FieldErrors, field: str, value) -> date | None:
@@ -202,7 +202,7 @@ def date_value(errors: FieldErrors, field: str, value) -> date | None:
             errors.add(field, _("Use a date like 2026-01-31."))
             return None
     if not DATE_MIN <= value <= DATE_MAX:
-        errors.add(field, _("Use a date between %(first)s and %(last)s.", first=DATE_MIN.isoformat(),
+        errors.add(field, _("Give a date between %(first)s and %(last)s.", first=DATE_MIN.isoformat(),
                             last=DATE_MAX.isoformat()))
         return None
     return value

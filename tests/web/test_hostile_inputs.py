@@ -171,7 +171,7 @@ def test_an_impossible_time_zone_is_named(people, zone, words):
 def test_a_week_at_the_ends_of_the_calendar_is_named(people, week):
     clients, _ = people
     page = clients["teacher"].get(f"/teacher/timetable?week={week}&lang=en")
-    assert page.status_code == 400 and "Use a date between" in page.get_data(as_text=True)
+    assert page.status_code == 400 and "Give a date between" in page.get_data(as_text=True)
     for field in ("from", "to"):
         assert_names_field(clients["teacher"].get(f"/api/teacher/record?{field}={week}"), field)
         assert clients["teacher"].get(f"/teacher/record?{field}={week}").status_code == 400
