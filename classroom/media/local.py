@@ -181,6 +181,16 @@ class MediaServers:
                 process.wait()
 
 
+def die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, even by SIGKILL (a test run
+    stopped by a timeout), so no Janus or coturn outlives it holding ports (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_for_port(host: str, port: int, process: subprocess.Popen, name: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -201,7 +211,8 @@ def start(settings: MediaSettings, folder: Path, foreground_logs: bool = False) 
     quiet = [] if foreground_logs else ["-N"]
     janus = subprocess.Popen(["janus", "-C", str(janus_config), "-F", str(janus_config.parent),
                               "-L", str(folder / "janus.log"), *quiet],
-                             stdout=None if foreground_logs else subprocess.DEVNULL, start_new_session=True)
+                             stdout=None if foreground_logs else subprocess.DEVNULL, start_new_session=True,
+                             preexec_fn=die_with_parent)
     try:
         coturn = start_coturn(settings, folder / "coturn")
     except BaseException:
@@ -219,7 +230,8 @@ def start(settings: MediaSettings, folder: Path, foreground_logs: bool = False) 
 def start_coturn(settings: MediaSettings, folder: Path) -> subprocess.Popen:
     """coturn alone (the benchmark runs a second, throttled one beside the first); returns once it listens."""
     coturn = subprocess.Popen(["turnserver", "-c", str(write_coturn_config(settings, folder))],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                              preexec_fn=die_with_parent)
     try:
         wait_for_port(settings.turn_host, settings.turn_port, coturn, "turnserver")
     except BaseException:
