@@ -15,8 +15,8 @@ def test_availability_merges_overlaps_and_shows_papua_time(client, auth, factory
         {"day": "mon", "start": "05:30", "end": "07:00"}, {"day": "wed", "start": "09:00", "end": "11:00"}]
     home = client.get("/teacher/").get_data(as_text=True)
     assert "Senin 05:30–07:00 WIB" in home
-    assert "Senin 07:30 WIT" in home  # 05:30 in Aceh is 07:30 in Papua
-    assert "Senin 06:30 WITA" in home
+    assert "Senin 07:30–09:00 WIT" in home  # 05:30 in Aceh is 07:30 in Papua; the whole range, not only its start
+    assert "Senin 06:30–08:00 WITA" in home
 
 
 def test_interval_ending_before_it_starts_is_refused_and_old_availability_kept(client, auth, factory, app):

@@ -12,7 +12,7 @@ from classroom.extensions import db
 from classroom.models import Notification, User
 from classroom.services.notifications import notify
 
-from .test_matching_runs import programme, run_inline  # noqa: F401  (fixture)
+from .test_matching_runs import expected_sessions, programme, run_inline  # noqa: F401  (fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from smtp_sink import SmtpSink  # noqa: E402
@@ -48,7 +48,8 @@ def test_publishing_mails_the_teacher_and_the_school_in_indonesian_after_it_comm
         "Permintaan Anda Prakarya kelas 8 belum dapat dilayani kali ini."]
     with app.app_context():
         teacher = db.session.get(User, programme["teachers"][0]).email
-    assert bodies[teacher] == ["Jadwal baru diterbitkan: 24 sesi langsung untuk Anda."]
+        sessions = expected_sessions(programme["maths"])  # twice a week over the term, less national holidays
+    assert bodies[teacher] == [f"Jadwal baru diterbitkan: {sessions} sesi langsung untuk Anda."]
     assert sink.connections == 1  # every mail of the publish over one connection
 
     assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 409

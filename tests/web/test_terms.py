@@ -13,7 +13,7 @@ from .test_matching_runs import TERM, expected_sessions, programme, run_inline  
 
 def test_a_run_over_more_than_a_school_year_is_refused_naming_the_field(client, auth, programme):
     auth.login(programme["coordinator"])
-    for term_end, message in (("9999-12-31", "Use a date between 2000-01-01 and 2099-12-31."),
+    for term_end, message in (("9999-12-31", "Give a date between 2000-01-01 and 2100-12-31."),
                               ("2031-06-30", "A term is at most a school year (366 days).")):
         response = client.post("/api/coordinator/runs?lang=en", json={**TERM, "term_end": term_end, "time_limit": 5})
         assert response.status_code == 400 and response.get_json()["fields"] == {"term_end": message}
