@@ -164,7 +164,9 @@ class SFU:
             return False
         body = {"request": "configure", "record": bool(record_as)}
         if record_as:
-            body["filename"] = record_as
+            # A recording that starts between keyframes holds no decodable picture (janus-pp-rec then writes no
+            # video): ask the teacher's browser for a keyframe as the recording starts.
+            body.update(filename=record_as, keyframe=True)
         self.gateway.message(handle.id, body)
         return True
 
