@@ -18,6 +18,7 @@ from ..models import (AttendanceInterval, BoardStroke, ChatMessage, LiveSession,
                       PollAnswer, Role, RoomServer, SlideDeck, User)
 from ..reference import ZONE_NAMES
 from ..timefmt import as_utc, utcnow
+from ..validation import ROW_ID_MAX
 from . import join_codes
 
 STUDENT, TEACHER, HOST, CLASS_DEVICE = "student", "teacher", "host", "class_device"
@@ -47,9 +48,6 @@ class RoomError(Exception):
 
 def bad(field: str, message: str) -> RoomError:
     return RoomError(400, "validation", message, {field: message})
-
-
-ROW_ID_MAX = 2**31 - 1  # an integer column: a larger id would make the database driver raise, not miss
 
 
 def row_id(value) -> int | None:
