@@ -185,17 +185,25 @@ def test_relay_only_media_flows_through_coturn(app, factory, relay_server, brows
     student.wait_for_function("window.room.media.feeds.some(f => f.kind === 'camera')", timeout=40_000)
     teacher_id = teacher_id_of(student)
     wait_receiving(student, "teacher", teacher_id)
+    # The local candidate of every pair that carries media. A subscription that was just renegotiated (a layer
+    # switch on a loaded machine) may not have chosen its pair yet, so this asks again until one has.
     pair_types = student.evaluate("""async () => {
-      const types = [];
-      for (const sub of Object.values(window.room.media.subs)) {
-        const stats = await sub.pc.getStats(), byId = {};
-        stats.forEach(r => { byId[r.id] = r; });
-        stats.forEach(r => { if (r.type === 'transport' && r.selectedCandidatePairId) {
-          const pair = byId[r.selectedCandidatePairId];
-          types.push(byId[pair.localCandidateId].candidateType);
-        } });
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const types = [];
+        for (const sub of Object.values(window.room.media.subs)) {
+          if (!sub.pc) continue;
+          const stats = await sub.pc.getStats(), byId = {};
+          stats.forEach(r => { byId[r.id] = r; });
+          stats.forEach(r => {
+            const chosen = (r.type === 'transport' && r.selectedCandidatePairId && byId[r.selectedCandidatePairId])
+              || (r.type === 'candidate-pair' && r.nominated && r.bytesReceived > 0 && r);
+            if (chosen && byId[chosen.localCandidateId]) types.push(byId[chosen.localCandidateId].candidateType);
+          });
+        }
+        if (types.length) return types;
+        await new Promise(done => setTimeout(done, 500));
       }
-      return types;
+      return [];
     }""")
     assert pair_types and set(pair_types) == {"relay"}
     context.close()
