@@ -1,30 +1,113 @@
-"""One error shape, `{"error", "message", "fields"?}`, for the JSON API; pages for browsers."""
+"""The one error type of the app, `AppError`, and its one handler.
+
+Every refusal (bad input, not allowed, not found, a conflict, too many attempts, a service that is down) is an
+`AppError` with an HTTP status, a stable `error` code, a `message` in the user's language and, for bad input,
+`fields` naming each wrong field. HTTP answers it as `{"error", "message", "fields"?}` (JSON for the API and for
+views marked `json_errors`, a page for browsers); the room's Socket.IO handlers send the same `as_json()` body as
+their `error` event or acknowledgement, and a refused connect carries it as its data.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from functools import wraps
+
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .extensions import db
-from .validation import Conflict, Forbidden, Unavailable, ValidationError
+
+
+class AppError(Exception):
+    """A refusal: `status` for HTTP, `error` (a stable code), `message` already in the user's language, `fields`
+    mapping each bad field to its message, `headers` for HTTP answers (Retry-After)."""
+
+    def __init__(self, status: int, error: str, message: str, fields: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None):
+        self.status, self.error, self.message = status, error, message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        super().__init__(message)
+
+    def as_json(self) -> dict:
+        body = {"error": self.error, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class ValidationError(AppError):
+    """Bad input: `fields` maps a field name to a message already in the user's language."""
+
+    def __init__(self, fields: dict[str, str], message: str | None = None):
+        super().__init__(400, "validation", message or next(iter(fields.values()), ""), fields)
+
+
+def bad(field: str, message: str) -> ValidationError:
+    """One bad field."""
+    return ValidationError({field: message}, message)
+
+
+class Forbidden(AppError):
+    """The person may not do this; `message` says who may."""
+
+    def __init__(self, message: str, error: str = "forbidden"):
+        super().__init__(403, error, message)
+
+
+class NotFound(AppError):
+    def __init__(self, message: str, error: str = "not_found"):
+        super().__init__(404, error, message)
+
+
+class Conflict(AppError):
+    """The action collides with the current state (a duplicate, something changed meanwhile)."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, error: str = "conflict"):
+        super().__init__(409, error, message, fields)
+
+
+class TooManyAttempts(AppError):
+    """Refused for a while: `wait` seconds, also sent as Retry-After."""
+
+    def __init__(self, message: str, wait: int, error: str = "too_many_requests"):
+        super().__init__(429, error, message, headers={"Retry-After": str(max(1, int(wait)))})
+        self.wait = wait
+
+
+class Unavailable(AppError):
+    """A service the action needs (the queue, the database) is down for now; nothing was changed."""
+
+    def __init__(self, message: str, error: str = "unavailable"):
+        super().__init__(503, error, message)
+
+
+def json_errors(view):
+    """Marks a view outside /api/ whose callers are scripts (a room token, an upload by fetch): its errors are
+    JSON too."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.json_errors = True
+        return view(*args, **kwargs)
+    return wrapped
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or g.get("json_errors"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(status: int, error: str, message: str, fields: dict | None = None):
+def error_response(status: int, error: str, message: str, fields: dict | None = None,
+                   headers: dict | None = None):
     if wants_json():
         body = {"error": error, "message": message}
         if fields:
             body["fields"] = fields
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+        return jsonify(body), status, headers or {}
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -43,24 +126,10 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(ValidationError)
-    def validation_error(exc: ValidationError):
-        db.session.rollback()
-        return error_response(400, "validation", exc.message, exc.fields)
-
-    @app.errorhandler(Conflict)
-    def conflict(exc: Conflict):
-        db.session.rollback()
-        return error_response(409, "conflict", exc.message, exc.fields)
-
-    @app.errorhandler(Forbidden)
-    def forbidden(exc: Forbidden):
-        db.session.rollback()
-        return error_response(403, "forbidden", exc.message)
-
-    @app.errorhandler(Unavailable)
-    def unavailable(exc: Unavailable):
-        return error_response(503, "unavailable", exc.message)
+    @app.errorhandler(AppError)
+    def app_error(exc: AppError):
+        db.session.rollback()  # a refusal keeps nothing of what the action had begun
+        return error_response(exc.status, exc.error, exc.message, exc.fields, exc.headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -72,7 +141,10 @@ def init_app(app: Flask) -> None:
         error, message = _messages().get(code, ("error", exc.description or ""))
         if code == 400 and exc.description and getattr(exc, "translated", False):
             message = exc.description
-        return error_response(code, error, message)
+        headers = {}
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return error_response(code, error, message, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import request
 
 from .extensions import db
-from .validation import ValidationError
+from .errors import ValidationError
 
 LIST_FIELDS = {"subjects", "grades"}
 

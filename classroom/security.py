@@ -12,6 +12,8 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.strategies import MovingWindowRateLimiter
 
+from .errors import TooManyAttempts
+
 # No inline script anywhere: every script is a file under static/. Media from the camera is blob:,
 # slide images and the map are served here.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -67,12 +69,8 @@ def socket_origin_check(app: Flask):
     return allowed
 
 
-class TooManyWrongCodes(Exception):
+class TooManyWrongCodes(TooManyAttempts):
     """A join refused for the wrong codes sent from the caller's address: `wait` seconds, said in words."""
-
-    def __init__(self, message: str, wait: int):
-        super().__init__(message)
-        self.message, self.wait = message, wait
 
 
 def wait_in_words(seconds: int) -> str:

@@ -1,5 +1,5 @@
-"""Validation errors raised by services and turned into 400 answers that name each field, and the checks every
-request's input passes at the edge: path ids, JSON bodies."""
+"""The checks every request's input passes at the edge, before any view sees it: path ids, JSON bodies, text a
+database can store. Their refusals are `errors.ValidationError`."""
 from __future__ import annotations
 
 from flask.json.provider import DefaultJSONProvider
@@ -7,42 +7,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from .errors import ValidationError
+
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL's integer: a larger id made the driver raise (SQLite: past 2^63) instead of miss
 JSON_DEPTH_MAX = 32     # the API's deepest real body is 3 levels; the parser's own stack ends near 1,000
-
-
-class ValidationError(Exception):
-    """Bad input. `fields` maps a field name to a message already in the user's language."""
-
-    def __init__(self, fields: dict[str, str], message: str | None = None):
-        self.fields = fields
-        self.message = message or next(iter(fields.values()), "")
-        super().__init__(self.message)
-
-
-class Conflict(Exception):
-    """The action collides with the current state (a duplicate, something changed meanwhile)."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        self.message = message
-        self.fields = fields or {}
-        super().__init__(message)
-
-
-class Forbidden(Exception):
-    """The person may not do this; `message`, already in their language, says who may."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
-
-
-class Unavailable(Exception):
-    """A service the action needs (the queue, the database) is down for now; nothing was changed."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def storable(text: str) -> bool:

@@ -17,7 +17,7 @@ from ..models import Role, SessionRequest
 from ..reference import PROVINCES, SUBJECTS_BY_LEVEL, ZONE_NAMES
 from ..services import accounts, requests as request_service, teachers as teacher_service
 from ..security import REGISTER_LIMIT, limiter
-from ..validation import ValidationError
+from ..errors import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

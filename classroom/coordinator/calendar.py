@@ -14,7 +14,7 @@ from ..forms import form_data
 from ..reference import PROVINCES, PROVINCES_BY_CODE
 from ..services import fields, school_calendar
 from ..timefmt import utcnow
-from ..validation import ValidationError
+from ..errors import ValidationError
 from .views import STAFF, bp
 
 

@@ -16,7 +16,7 @@ from ..models import MatchingRun, SessionRequest, TeacherProfile
 from ..reference import MAP_HEIGHT, MAP_WIDTH, PROVINCES_BY_CODE, map_point
 from ..services import matching, reasons, runs as run_service
 from ..timefmt import DAYS, hhmm_to_minutes, utcnow
-from ..validation import Conflict, Unavailable, ValidationError
+from ..errors import Conflict, Unavailable, ValidationError
 from .views import STAFF, bp
 
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..i18n import viewer_timezone
 from ..models import LessonRecording, Role
 from ..services import recordings as recording_service
-from ..services.rooms import RoomError
+from ..errors import AppError
 from ..timefmt import utcnow
 from .views import bp, session_for_report
 
@@ -50,7 +50,7 @@ def recording_file(live_session_id: int, recording_id: int, kind: str):
         abort(404)
     try:
         path = recording_service.file_for(recording, kind)
-    except RoomError:
+    except AppError:
         abort(404)
     if not path.exists():
         abort(404)

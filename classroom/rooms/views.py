@@ -1,7 +1,7 @@
 """Pages and API routes of live rooms (see ../shared/spec/rooms.md and docs/rooms.md)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -13,20 +13,13 @@ from ..extensions import compress, csrf, db, socketio
 from ..i18n import format_moment, viewer_timezone
 from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
-from ..security import JoinCodeGuard, TooManyWrongCodes
+from ..security import JoinCodeGuard
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
-from ..services.rooms import CLASS_DEVICE, TEACHER, RoomError
+from ..errors import AppError, bad, json_errors
+from ..services.rooms import CLASS_DEVICE, TEACHER
 from ..timefmt import utcnow, zone_label
 
 bp = Blueprint("rooms", __name__)
-
-
-def room_error_response(exc: RoomError):
-    db.session.rollback()
-    body = {"error": exc.error, "message": exc.message}
-    if exc.fields:
-        body["fields"] = exc.fields
-    return jsonify(body), exc.status
 
 
 # --- the public contract ---------------------------------------------------------------------------
@@ -36,19 +29,11 @@ def room_error_response(exc: RoomError):
 @csrf.exempt  # a JSON-only POST: another site cannot send application/json without a preflight we never grant
 def join():
     if not request.is_json:
-        return room_error_response(RoomError(400, "validation", _(
-            "Send the data as JSON (Content-Type: application/json)."), {"body": _("Send JSON.")}))
+        raise AppError(400, "validation", _("Send the data as JSON (Content-Type: application/json)."),
+                       {"body": _("Send JSON.")})
     guard = JoinCodeGuard()  # wrong codes count per address, the right code is never slowed by them
-    try:
-        participant, live = room_service.join_by_code(request.get_json(silent=True), guard.check)
-        db.session.commit()
-    except RoomError as exc:
-        return room_error_response(exc)
-    except TooManyWrongCodes as exc:
-        db.session.rollback()
-        response = jsonify({"error": "too_many_requests", "message": exc.message})
-        response.headers["Retry-After"] = str(exc.wait)
-        return response, 429
+    participant, live = room_service.join_by_code(request.get_json(silent=True), guard.check)
+    db.session.commit()
     guard.joined(live.id)
     return {"token": room_service.issue_token(participant), "room": room_service.room_name(live.id),
             "role": participant.role, "session": room_service.session_json(live)}
@@ -92,7 +77,7 @@ def session_for_account(live_session_id: int) -> tuple[LiveSession, str]:
     return live, role
 
 
-def room_closed_page(exc: RoomError):
+def room_closed_page(exc: AppError):
     db.session.rollback()
     return render_template("error.html", status=exc.status, message=exc.message, fields={}), exc.status
 
@@ -114,14 +99,14 @@ def my_rooms():
         try:
             room_service.check_open(live, now, for_public=False)
             is_open = True
-        except RoomError:
+        except AppError:
             is_open = False
         rows.append((live, is_open))
     return render_template("rooms/my_rooms.html", rows=rows)
 
 
 def enter_as_account(live_session_id: int):
-    """The logged-in teacher's or host's participant for this room (created on first entry); raises RoomError."""
+    """The logged-in teacher's or host's participant for this room (created on first entry); raises AppError."""
     live, role = session_for_account(live_session_id)
     member = room_service.account_participant(live, current_user, role)
     db.session.commit()
@@ -135,7 +120,7 @@ def room(live_session_id: int):
     """The teacher's room (role teacher) or a school staff member's (role host), token from the account."""
     try:
         live, role, member = enter_as_account(live_session_id)
-    except RoomError as exc:
+    except AppError as exc:
         return room_closed_page(exc)
     return render_template("rooms/room.html", page=room_page_context(
         role, token=room_service.issue_token(member), live=live, participant_id=member.id))
@@ -143,12 +128,10 @@ def room(live_session_id: int):
 
 @bp.get("/rooms/<int:live_session_id>/token")
 @roles_required(Role.TEACHER, Role.SCHOOL)
+@json_errors
 def account_token(live_session_id: int):
     """The same token as JSON, for a teacher's or host's own client (an app, a load test)."""
-    try:
-        live, role, member = enter_as_account(live_session_id)
-    except RoomError as exc:
-        return room_error_response(exc)
+    live, role, member = enter_as_account(live_session_id)
     return {"token": room_service.issue_token(member), "room": room_service.room_name(live.id), "role": role,
             "session": room_service.session_json(live)}
 
@@ -167,7 +150,7 @@ def class_device(live_session_id: int):
             member = room_service.account_participant(live, current_user, CLASS_DEVICE, headcount=headcount,
                                                       name=name)
             db.session.commit()
-        except RoomError as exc:
+        except AppError as exc:
             db.session.rollback()
             if exc.status != 400:
                 return room_closed_page(exc)
@@ -186,19 +169,17 @@ def slide_key(deck_id: int) -> str:
 
 @bp.post("/rooms/<int:live_session_id>/slides")
 @roles_required(Role.TEACHER)
+@json_errors
 def upload_slides(live_session_id: int):
     live, role = session_for_account(live_session_id)
     if role != TEACHER:
         abort(403)
     upload = request.files.get("file")
-    try:
-        room_service.check_open(live, for_public=False)
-        if upload is None or not upload.filename:
-            raise room_service.bad("file", _("Choose a PDF file."))
-        slide_service.add_deck(live, upload.filename, upload.read(slide_service.PDF_MAX_BYTES + 1))
-        db.session.commit()
-    except RoomError as exc:
-        return room_error_response(exc)
+    room_service.check_open(live, for_public=False)
+    if upload is None or not upload.filename:
+        raise bad("file", _("Choose a PDF file."))
+    slide_service.add_deck(live, upload.filename, upload.read(slide_service.PDF_MAX_BYTES + 1))
+    db.session.commit()
     from ..sockets.rooms import NAMESPACE, slide_state, snapshots
     snapshots().changed(live.id)  # joiners from now on see the new deck
     state = slide_state(live.id)

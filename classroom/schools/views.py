@@ -12,7 +12,7 @@ from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, R
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
 from ..services import accounts, ratings as rating_service, reasons, requests as request_service
 from ..timefmt import DAYS, utcnow
-from ..validation import Conflict, ValidationError
+from ..errors import Conflict, ValidationError
 
 bp = Blueprint("schools", __name__, url_prefix="/school")
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..timefmt import utcnow
-from ..validation import Forbidden, ValidationError
+from ..errors import Forbidden, ValidationError
 from . import fields
 from .notifications import notify
 from .quality import DEFAULT_DAY_LIMIT, DEFAULT_WEEK_LIMIT

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from ..reference import ALL_SUBJECTS, LEVEL_GRADES, PROVINCES_BY_CODE, PROVINCES_BY_NAME, Province
 from ..timefmt import DAYS, hhmm_to_minutes, is_known_zone
-from ..validation import ValidationError, storable, unstorable_message
+from ..errors import ValidationError
+from ..validation import storable, unstorable_message
 
 MIN_PASSWORD = 10
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..reference import PROVINCES_BY_NAME, SUBJECTS_BY_LEVEL, level_of_grade
 from ..timefmt import utcnow
-from ..validation import ValidationError
+from ..errors import ValidationError
 from . import requests as request_service, teachers as teacher_service
 
 UNUSABLE_PASSWORD = "!imported"  # imported people set their password through a coordinator's reset link

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import LiveSession, LiveStatus, Rating, User
 from ..timefmt import as_utc, utcnow
-from ..validation import Conflict
+from ..errors import Conflict
 from . import fields
 
 

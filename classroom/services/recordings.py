@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import LessonRecording, LiveSession
 from ..timefmt import utcnow
-from .rooms import RoomError
+from ..errors import AppError
 
 CONVERT_SECONDS = 600
 
@@ -29,7 +29,7 @@ def active(live_session_id: int) -> LessonRecording | None:
 
 def start(live: LiveSession) -> LessonRecording:
     if active(live.id) is not None:
-        raise RoomError(409, "recording", _("This lesson is already being recorded."))
+        raise AppError(409, "recording", _("This lesson is already being recorded."))
     recording = LessonRecording(live_session_id=live.id, base_name="")
     db.session.add(recording)
     db.session.flush()
@@ -79,7 +79,7 @@ def kept_until(live: LiveSession):
 def file_for(recording: LessonRecording, kind: str) -> Path:
     name = recording.video_file if kind == "video" else recording.audio_file
     if recording.status != "ready" or not name:
-        raise RoomError(404, "not_found", _("This recording is not ready."))
+        raise AppError(404, "not_found", _("This recording is not ready."))
     return recordings_path() / name
 
 

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import RequestStatus, RequestWindow, School, SessionRequest, User
 from ..reference import LEVEL_GRADES, subject_taught_at
 from ..timefmt import DAYS, minutes_to_hhmm
-from ..validation import Conflict
+from ..errors import Conflict
 from . import fields, terms
 
 

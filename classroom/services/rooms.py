@@ -18,6 +18,7 @@ from ..models import (AttendanceInterval, BoardStroke, ChatMessage, LiveSession,
                       PollAnswer, Role, RoomServer, SlideDeck, User)
 from ..reference import ZONE_NAMES
 from ..timefmt import as_utc, utcnow
+from ..errors import AppError, bad
 from ..validation import ROW_ID_MAX
 from . import join_codes
 
@@ -30,24 +31,6 @@ NAME_MAX = 80
 CHAT_MAX = 500
 HEADCOUNT_MAX = 200
 TOKEN_SALT = "room-token"
-
-
-class RoomError(Exception):
-    """A refusal in the room: `status` for HTTP answers, `error` and a translated `message` for everyone."""
-
-    def __init__(self, status: int, error: str, message: str, fields: dict | None = None):
-        self.status, self.error, self.message, self.fields = status, error, message, fields or {}
-        super().__init__(message)
-
-    def as_json(self) -> dict:
-        body = {"error": self.error, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return body
-
-
-def bad(field: str, message: str) -> RoomError:
-    return RoomError(400, "validation", message, {field: message})
 
 
 def row_id(value) -> int | None:
@@ -71,14 +54,14 @@ def check_open(live: LiveSession, now: datetime | None = None, for_public: bool 
     """Raise 403 unless the room can be entered now; a locked room still lets its teacher and hosts in."""
     now = now or utcnow()
     if live.status == LiveStatus.CANCELLED:
-        raise RoomError(403, "cancelled", _("This session was cancelled."))
+        raise AppError(403, "cancelled", _("This session was cancelled."))
     if live.status == LiveStatus.ENDED or now >= closes_at(live):
-        raise RoomError(403, "ended", _("This session has ended."))
+        raise AppError(403, "ended", _("This session has ended."))
     if now < opens_at(live):
-        raise RoomError(403, "not_open", _("The room opens %(minutes)d minutes before the session starts.",
+        raise AppError(403, "not_open", _("The room opens %(minutes)d minutes before the session starts.",
                                            minutes=current_app.config.get("ROOM_OPENS_MINUTES_BEFORE", 15)))
     if for_public and live.locked:
-        raise RoomError(403, "locked", _("The teacher has locked this room."))
+        raise AppError(403, "locked", _("The teacher has locked this room."))
 
 
 _session_facts: dict[int, tuple[float, dict]] = {}
@@ -139,19 +122,19 @@ class TokenClaims:
 
 
 def read_token(token) -> TokenClaims:
-    """The claims of a valid room token; RoomError 401 when missing, forged or expired."""
+    """The claims of a valid room token; AppError 401 when missing, forged or expired."""
     if not isinstance(token, str) or not token or len(token) > 512:
-        raise RoomError(401, "unauthorized", _("A room token is needed to enter."))
+        raise AppError(401, "unauthorized", _("A room token is needed to enter."))
     try:
         claims = _serializer().loads(token, max_age=current_app.config.get("ROOM_TOKEN_SECONDS", 3 * 3600))
     except SignatureExpired:
-        raise RoomError(401, "token_expired", _("Your room pass has expired. Join again with the code."))
+        raise AppError(401, "token_expired", _("Your room pass has expired. Join again with the code."))
     except BadSignature:
-        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+        raise AppError(401, "unauthorized", _("This room pass is not valid."))
     try:
         return TokenClaims(int(claims["s"]), int(claims["p"]), str(claims["r"]))
     except (KeyError, TypeError, ValueError):
-        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+        raise AppError(401, "unauthorized", _("This room pass is not valid."))
 
 
 @dataclass(frozen=True)
@@ -190,9 +173,9 @@ def arrival_for_token(claims: TokenClaims) -> tuple[ArrivingMember, RoomState]:
         .join(LiveSession, LiveSession.id == Participant.live_session_id)
         .where(Participant.id == claims.participant_id)).first()
     if row is None or row.live_session_id != claims.live_session_id or row.role != claims.role:
-        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+        raise AppError(401, "unauthorized", _("This room pass is not valid."))
     if row.removed:
-        raise RoomError(403, "removed", _("The teacher has removed you from this room."))
+        raise AppError(403, "removed", _("The teacher has removed you from this room."))
     live = RoomState(row.live_session_id, row.status, row.starts_at, row.ends_at, row.locked, row.chat_muted,
                      row.locked_at)
     check_open(live, for_public=False)
@@ -223,15 +206,15 @@ def check_lock(member: ArrivingMember, live: RoomState, connected_here: bool) ->
         AttendanceInterval.left_at.is_(None) if since is None else
         (AttendanceInterval.left_at.is_(None) | (AttendanceInterval.left_at >= since))).limit(1)
     if db.session.scalar(was_in) is None:
-        raise RoomError(403, "locked", _("The teacher has locked this room."))
+        raise AppError(403, "locked", _("The teacher has locked this room."))
 
 
 def participant_for_token(claims: TokenClaims) -> Participant:
     participant = db.session.get(Participant, claims.participant_id, options=[joinedload(Participant.live_session)])
     if participant is None or participant.live_session_id != claims.live_session_id or participant.role != claims.role:
-        raise RoomError(401, "unauthorized", _("This room pass is not valid."))
+        raise AppError(401, "unauthorized", _("This room pass is not valid."))
     if participant.removed:
-        raise RoomError(403, "removed", _("The teacher has removed you from this room."))
+        raise AppError(403, "removed", _("The teacher has removed you from this room."))
     check_open(participant.live_session, for_public=False)
     return participant
 
@@ -255,7 +238,7 @@ def join_by_code(data, guard=None) -> tuple[Participant, LiveSession]:
     """A student joins with the spoken code and a name; no account needed. `guard(live_session_id, code)`, called
     once the code is looked up (None: no such room), may refuse the attempt (security.JoinCodeGuard)."""
     if not isinstance(data, dict):
-        raise RoomError(400, "validation", _("The body must be a JSON object."))
+        raise AppError(400, "validation", _("The body must be a JSON object."))
     errors = {}
     code = data.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 20:
@@ -265,15 +248,15 @@ def join_by_code(data, guard=None) -> tuple[Participant, LiveSession]:
         errors["key"] = _("The browser key is 16 to 64 letters, digits, - or _.")
     try:
         name = clean_text(data.get("name"), "name", NAME_MAX, _("Enter your name."))
-    except RoomError as exc:
+    except AppError as exc:
         errors.update(exc.fields)
     if errors:
-        raise RoomError(400, "validation", next(iter(errors.values())), errors)
+        raise AppError(400, "validation", next(iter(errors.values())), errors)
     live = db.session.scalar(select(LiveSession).where(LiveSession.join_code == join_codes.normalize(code)))
     if guard is not None:
         guard(live.id if live is not None else None, join_codes.normalize(code))
     if live is None:
-        raise RoomError(404, "not_found", _("No session has this code. Check it with your teacher."))
+        raise AppError(404, "not_found", _("No session has this code. Check it with your teacher."))
     check_open(live)
     check_not_removed(live, name, key)
     participant = Participant(live_session=live, name=name, role=STUDENT, browser_key=key)
@@ -295,7 +278,7 @@ def check_not_removed(live: LiveSession, name: str, key: str | None) -> None:
     for removed in db.session.scalars(select(Participant).where(Participant.live_session_id == live.id,
                                                                 Participant.removed.is_(True))):
         if (key and removed.browser_key == key) or same_name(removed.name, name):
-            raise RoomError(403, "removed", _("The teacher has removed you from this session. "
+            raise AppError(403, "removed", _("The teacher has removed you from this session. "
                                               "Ask the teacher to let you back in."))
 
 
@@ -451,7 +434,7 @@ def store_chat(participant: Participant, live: LiveSession, data) -> ChatMessage
         raise bad("text", _("Send chat as {\"text\": \"...\"}."))
     text = clean_text(data.get("text"), "text", CHAT_MAX, _("Write a message first."))
     if live.chat_muted and participant.role not in MODERATORS:
-        raise RoomError(403, "chat_muted", _("The teacher has paused the chat."))
+        raise AppError(403, "chat_muted", _("The teacher has paused the chat."))
     message = ChatMessage(live_session_id=live.id, participant_id=participant.id, name=participant.name, text=text,
                           created_at=utcnow())
     db.session.add(message)
@@ -508,7 +491,7 @@ def target_participant(live_session_id: int, data, field: str = "id") -> Partici
         raise bad(field, _("Name the participant by id."))
     target = db.session.get(Participant, target_id) if row_id(target_id) else None
     if target is None or target.live_session_id != live_session_id:
-        raise RoomError(404, "not_found", _("This participant is not in the room."))
+        raise AppError(404, "not_found", _("This participant is not in the room."))
     return target
 
 
@@ -558,7 +541,7 @@ def flag(data, field: str) -> bool:
 def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Participant, list[str]]:
     target = target_participant(live.id, data)
     if target.role in MODERATORS:
-        raise RoomError(403, "forbidden", _("The teacher and school staff cannot be removed."))
+        raise AppError(403, "forbidden", _("The teacher and school staff cannot be removed."))
     target.removed = True
     target.removed_at = utcnow()
     target.hand_raised_at = None
@@ -606,7 +589,7 @@ def end_session(live: LiveSession) -> list[str]:
 
 def set_headcount(participant: Participant, data) -> None:
     if participant.role != CLASS_DEVICE:
-        raise RoomError(403, "forbidden", _("Only a class device has a headcount."))
+        raise AppError(403, "forbidden", _("Only a class device has a headcount."))
     participant.headcount = parse_headcount(data.get("count") if isinstance(data, dict) else None)
 
 
@@ -631,7 +614,7 @@ def stroke_json(stroke: BoardStroke) -> dict:
 def may_draw(participant: Participant) -> None:
     """The teacher draws; a student or class device only while the teacher lets them."""
     if participant.role != TEACHER and not (participant.role in LEARNERS and participant.can_draw):
-        raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+        raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
 
 
 def allow_drawing(live_session_id: int, data) -> Participant:
@@ -690,7 +673,7 @@ def add_stroke(live: LiveSession, participant: Participant, data) -> BoardStroke
         raise bad("width", _("A width is 1 to 40."))
     count = db.session.scalar(select(func.count(BoardStroke.id)).where(BoardStroke.live_session_id == live.id))
     if count >= BOARD_STROKES_MAX:
-        raise RoomError(400, "board_full", _("The board is full. Clear it to draw more."))
+        raise AppError(400, "board_full", _("The board is full. Clear it to draw more."))
     stroke = BoardStroke(live_session_id=live.id, participant_id=participant.id, color=color.lower(), width=width,
                          points=points, text=text, line=line)
     db.session.add(stroke)
@@ -753,9 +736,9 @@ def answer_poll(live_session_id: int, participant: Participant, data) -> Poll:
     poll_id, option = data.get("poll"), data.get("option")
     poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
-        raise RoomError(404, "not_found", _("This poll is not in the room."))
+        raise AppError(404, "not_found", _("This poll is not in the room."))
     if poll.closed_at is not None:
-        raise RoomError(403, "poll_closed", _("This poll is closed."))
+        raise AppError(403, "poll_closed", _("This poll is closed."))
     if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < len(poll.options):
         raise bad("option", _("Choose one of the options."))
     answer = db.session.scalar(select(PollAnswer).where(PollAnswer.poll_id == poll.id,
@@ -786,7 +769,7 @@ def close_poll(live_session_id: int, data) -> Poll:
     poll_id = data.get("poll") if isinstance(data, dict) else None
     poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
-        raise RoomError(404, "not_found", _("This poll is not in the room."))
+        raise AppError(404, "not_found", _("This poll is not in the room."))
     if poll.closed_at is None:
         poll.closed_at = utcnow()
     return poll
@@ -808,7 +791,7 @@ def slide_json(deck: SlideDeck | None) -> dict:
 def show_page(live_session_id: int, data) -> SlideDeck:
     deck = current_deck(live_session_id)
     if deck is None:
-        raise RoomError(404, "no_slides", _("Upload slides first."))
+        raise AppError(404, "no_slides", _("Upload slides first."))
     page = data.get("page") if isinstance(data, dict) else None
     if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= deck.page_count:
         raise bad("page", _("Choose a page from 1 to %(n)d.", n=deck.page_count))

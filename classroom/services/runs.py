@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import (Assignment, LiveSession, LiveStatus, MatchingRun, RequestStatus, RunStatus,
                       SessionRequest, TeacherProfile, User)
 from ..timefmt import utcnow
-from ..validation import Conflict, Unavailable, ValidationError
+from ..errors import Conflict, Unavailable, ValidationError
 from . import fields, matching, terms, timetable
 from .matching_pieces import pieces_for_run
 from .notifications import notify

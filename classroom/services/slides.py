@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import LiveSession, SlideDeck, SlidePage
 from ..validation import storable
-from .rooms import RoomError, bad
+from ..errors import AppError, bad
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
 PAGES_MAX = 80
@@ -77,9 +77,9 @@ def render_slot(live_session_id: int):
     words, instead of queueing more rendering behind the first."""
     with _rendering_guard:
         if live_session_id in _rooms_rendering:
-            raise RoomError(409, "busy", _("A PDF for this room is still being prepared. Wait for it, then upload the next."))
+            raise AppError(409, "busy", _("A PDF for this room is still being prepared. Wait for it, then upload the next."))
         if not _render_slots.acquire(blocking=False):
-            raise RoomError(503, "busy", _("Slides for other rooms are being prepared. Please try again in a moment."))
+            raise AppError(503, "busy", _("Slides for other rooms are being prepared. Please try again in a moment."))
         _rooms_rendering.add(live_session_id)
     try:
         yield

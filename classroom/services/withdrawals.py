@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import (AccountStatus, Assignment, LiveSession, LiveStatus, RequestStatus, Role, RunStatus,
                       TeacherProfile, User)
 from ..timefmt import as_utc, in_zone, utcnow
-from ..validation import Conflict
+from ..errors import Conflict
 from . import fields
 from .notifications import notify
 from .substitutes import find_substitute

@@ -13,7 +13,8 @@ from ..media.janus import JanusError
 from ..media.sfu import KINDS, SUBSTREAMS, TARGET, feed_id, sdp_streams
 from ..models import Participant
 from ..services import recordings as recording_service, rooms as room_service
-from ..services.rooms import LEARNERS, TEACHER, RoomError, room_name
+from ..errors import AppError
+from ..services.rooms import LEARNERS, TEACHER, room_name
 from .rooms import NAMESPACE, SIGNAL_MAX_CHARS, Connection, RoomNamespace, live_session, participant, room_event
 
 # Students the teacher muted, per session: a muted student who publishes again (a reload) is muted again.
@@ -23,15 +24,15 @@ muted: dict[int, set[int]] = {}
 def the_sfu():
     gateway = sfu()
     if gateway is None:
-        raise RoomError(409, "mesh", _("This room sends media directly between browsers (no media server)."))
+        raise AppError(409, "mesh", _("This room sends media directly between browsers (no media server)."))
     return gateway
 
 
-def janus_failed(exc: JanusError) -> RoomError:
+def janus_failed(exc: JanusError) -> AppError:
     current_app.logger.warning("janus refused or failed: %s", exc)
     if exc.code == 428:
-        return RoomError(404, "not_found", _("This video or audio is no longer being sent."))
-    return RoomError(503, "media_unavailable", _("The media server is not reachable just now. "
+        return AppError(404, "not_found", _("This video or audio is no longer being sent."))
+    return AppError(503, "media_unavailable", _("The media server is not reachable just now. "
                                                  "Chat, slides and the board go on; try again in a moment."))
 
 
@@ -148,7 +149,7 @@ class MediaNamespace(RoomNamespace):
     @room_event(limit="signal", changes_room=False)
     def on_media_publish(self, connection: Connection, data):
         if connection.role != TEACHER and connection.role not in LEARNERS:
-            raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+            raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
         data = body(data)
         kind = data.get("kind")
         if kind not in KINDS:
@@ -160,9 +161,9 @@ class MediaNamespace(RoomNamespace):
             raise room_service.bad("jsep", _("Only audio and video can be sent."))
         if connection.role != TEACHER:
             if kind != "camera":
-                raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+                raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
             if not participant(connection).has_floor:
-                raise RoomError(403, "no_floor", _("Wait until the teacher gives you the floor."))
+                raise AppError(403, "no_floor", _("Wait until the teacher gives you the floor."))
             if kinds != {"audio"}:
                 raise room_service.bad("jsep", _("With the floor you send your voice only."))
         gateway = the_sfu()
@@ -253,9 +254,9 @@ class MediaNamespace(RoomNamespace):
         live_session(connection)
         target = db.session.get(Participant, target_id)
         if target is None or target.live_session_id != connection.live_session_id or target.role not in LEARNERS:
-            raise RoomError(404, "not_found", _("This participant is not in the room."))
+            raise AppError(404, "not_found", _("This participant is not in the room."))
         if not target.has_floor:
-            raise RoomError(409, "no_floor", _("Only the student who has the floor can be muted."))
+            raise AppError(409, "no_floor", _("Only the student who has the floor can be muted."))
         session_muted = muted.setdefault(connection.live_session_id, set())
         (session_muted.add if is_muted else session_muted.discard)(target_id)
         gateway = sfu()
@@ -275,10 +276,10 @@ class MediaNamespace(RoomNamespace):
         gateway = the_sfu()
         if not on:
             if not finish_recording(live.id, request.sid):
-                raise RoomError(409, "not_recording", _("This lesson is not being recorded."))
+                raise AppError(409, "not_recording", _("This lesson is not being recorded."))
             return
         if not gateway.holds(request.sid, "pub:camera"):
-            raise RoomError(409, "no_camera", _("Start your camera and microphone first."))
+            raise AppError(409, "no_camera", _("Start your camera and microphone first."))
         recording = recording_service.start(live)
         try:
             gateway.recording(live.id, request.sid, recording.base_name)

@@ -22,7 +22,8 @@ from ..extensions import db, socketio
 from ..media import media_state
 from ..models import AttendanceInterval, ChatMessage, LiveSession, LiveStatus, Participant, Poll
 from ..services import rooms as room_service
-from ..services.rooms import LEARNERS, MODERATORS, TEACHER, RoomError, participant_room, room_name
+from ..errors import AppError
+from ..services.rooms import LEARNERS, MODERATORS, TEACHER, participant_room, room_name
 from ..timefmt import utcnow
 from . import queue
 
@@ -127,7 +128,7 @@ _room_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
 _redis = None
 
 
-def send_error(exc: RoomError) -> None:
+def send_error(exc: AppError) -> None:
     emit("error", exc.as_json())  # inside a handler `emit` answers the sender alone
 
 
@@ -161,7 +162,7 @@ def chat_order(live_session_id: int):
             held.enter_context(lock)
         except Exception as exc:  # the queue's Redis is down or restarting: nothing is stored, and the sender hears so
             current_app.logger.warning("chat order lock unavailable: %s", exc)
-            raise RoomError(503, "unavailable", _("Chat is briefly unavailable. Your message was not sent; "
+            raise AppError(503, "unavailable", _("Chat is briefly unavailable. Your message was not sent; "
                                                   "please try again in a moment."))
         with held:
             yield
@@ -178,26 +179,26 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True):
             connection = connections.get(request.sid)
             try:
                 if connection is None:
-                    raise RoomError(401, "unauthorized", _("Join the room first."))
+                    raise AppError(401, "unauthorized", _("Join the room first."))
                 if roles is not None and connection.role not in roles:
-                    raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+                    raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
                 if not connection.allow(limit):
-                    raise RoomError(429, "rate_limited", _("Slow down a little, please."))
+                    raise AppError(429, "rate_limited", _("Slow down a little, please."))
                 if len(args) > 1:
-                    raise RoomError(400, "validation", _("Send one JSON object with the event."))
+                    raise AppError(400, "validation", _("Send one JSON object with the event."))
                 answer = handler(self, connection, args[0] if args else None)
                 db.session.commit()
                 if changes_room:
                     snapshots().changed(connection.live_session_id)
                 return answer
-            except RoomError as exc:
+            except AppError as exc:
                 db.session.rollback()
                 send_error(exc)
                 return exc.as_json()
             except Exception:  # the room goes on; the sender learns that this one event failed
                 db.session.rollback()
                 current_app.logger.exception("room event %s failed", handler.__name__)
-                refusal = RoomError(500, "server_error", _("Something went wrong on our side. Please try again."))
+                refusal = AppError(500, "server_error", _("Something went wrong on our side. Please try again."))
                 send_error(refusal)
                 return refusal.as_json()
         wrapped.room_event = True
@@ -208,7 +209,7 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True):
 def live_session(connection: Connection, must_be_running: bool = True) -> LiveSession:
     live = db.session.get(LiveSession, connection.live_session_id)
     if must_be_running and (live is None or live.status != LiveStatus.SCHEDULED):
-        raise RoomError(403, "ended", _("This session has ended."))
+        raise AppError(403, "ended", _("This session has ended."))
     return live
 
 
@@ -602,7 +603,7 @@ class RoomNamespace(Namespace):
         return super().trigger_event(event, *args)
 
     def _unknown_event(self, *args):
-        refusal = RoomError(400, "unknown_event", _("This room does not know that event."))
+        refusal = AppError(400, "unknown_event", _("This room does not know that event."))
         send_error(refusal)
         return refusal.as_json()
 
@@ -614,7 +615,7 @@ class RoomNamespace(Namespace):
             limit = current_app.config["ROOM_CONNECTIONS_PER_PARTICIPANT"]
             if not slots.take(claims.participant_id, request.sid, limit):
                 claims = None  # the slots it holds are its other connections'
-                raise RoomError(429, "too_many_connections", ngettext(
+                raise AppError(429, "too_many_connections", ngettext(
                     "You already have this room open in %(num)d tab or device. Close it, then try again.",
                     "You already have this room open in %(num)d tabs or devices. Close one of them, then try again.",
                     limit))
@@ -636,7 +637,7 @@ class RoomNamespace(Namespace):
             db.session.rollback()
             if claims is not None:
                 slots.release(claims.participant_id, request.sid)
-            if isinstance(exc, RoomError):
+            if isinstance(exc, AppError):
                 # The connect error's `message` is the words, its `data` the shape every error has: the page shows why.
                 raise ConnectionRefusedError(exc.message, exc.as_json())
             raise
@@ -876,12 +877,12 @@ class RoomNamespace(Namespace):
             if target:
                 _participant_cache[target_id] = target
         if target is None or target[0] != connection.live_session_id or target_id == connection.participant_id:
-            raise RoomError(404, "not_found", _("This participant is not in the room."))
+            raise AppError(404, "not_found", _("This participant is not in the room."))
         # Media goes teacher <-> each member; members do not call each other.
         if connection.role != TEACHER and target[1] != TEACHER:
-            raise RoomError(403, "forbidden", _("Your role in this room cannot do this."))
+            raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
         if kind == "offer" and connection.role in LEARNERS and not participant(connection).has_floor:
-            raise RoomError(403, "no_floor", _("Wait until the teacher gives you the floor."))
+            raise AppError(403, "no_floor", _("Wait until the teacher gives you the floor."))
         emit("signal", {"from": connection.participant_id, "kind": kind, "data": data.get("data")},
              to=participant_room(target_id))
 

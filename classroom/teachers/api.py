@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import LiveSession, Role
 from ..services import calendar_feed, teaching_record, teachers as teacher_service, withdrawals
 from ..timefmt import in_zone, zone_label
-from ..validation import ValidationError
+from ..errors import ValidationError
 from .views import record_range, room_url
 
 bp = Blueprint("teacher_api", __name__, url_prefix="/api/teacher")

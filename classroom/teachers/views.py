@@ -18,7 +18,7 @@ from ..services import (calendar_feed, fields, school_calendar, teaching_record,
                         withdrawals)
 from ..services.quality import quality_signal
 from ..timefmt import DAYS, in_zone, utc_offset_minutes, utcnow, zone_label
-from ..validation import Conflict, ValidationError
+from ..errors import Conflict, ValidationError
 
 bp = Blueprint("teachers", __name__, url_prefix="/teacher")
 # The feed is fetched by phone calendars, which carry no login: the unguessable token is the key.
