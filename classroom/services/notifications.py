@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
@@ -13,12 +14,34 @@ from sqlalchemy import event
 
 from ..extensions import db
 from ..models import Notification, User
+from ..timefmt import as_utc
 
 log = logging.getLogger(__name__)
 
 
-def message_for(kind: str, params: dict) -> str:
-    """The notification's text in the current language; params were stored when it was made."""
+def stored_params(params: dict) -> dict:
+    """A notification's values as stored: a moment is kept as UTC with the zone it belongs to (the school's),
+    never as text, so that it is formatted when shown, in the reader's language and zone."""
+    return {key: {"utc": as_utc(value).isoformat(), "zone": params.get("zone")} if isinstance(value, datetime)
+            else value for key, value in params.items() if key != "zone"}
+
+
+def _shown_params(params: dict, zone_name: str | None) -> dict:
+    """The stored values ready for the message: moments formatted now. Older rows kept `when` as text already
+    formatted; that text is shown as it is."""
+    from ..i18n import format_moment
+    shown = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and "utc" in value:
+            value = format_moment(datetime.fromisoformat(value["utc"]), zone_name)
+        shown[key] = value
+    return shown
+
+
+def message_for(kind: str, params: dict, zone_name: str | None = None) -> str:
+    """The notification's text in the current language and in `zone_name` (the viewer's zone by default); the
+    message key is `kind`, its values were stored when it was made."""
+    params = _shown_params(params, zone_name)
     texts = {
         "account_approved": lambda: _("Your account is approved. Welcome to Kelas Nusantara!"),
         "timetable_published": lambda: _("A new timetable is published: %(count)d live sessions for you.", **params),
@@ -37,13 +60,15 @@ def message_for(kind: str, params: dict) -> str:
 
 
 def notify(users: list[User], kind: str, **params) -> None:
-    """Store a notification for each user, and e-mail it in the user's own language once the transaction that
-    stores it commits: a rolled-back action sends nothing."""
+    """Store a notification for each user, and e-mail it in the user's own language and zone once the
+    transaction that stores it commits: a rolled-back action sends nothing. A datetime value is a moment
+    (`zone=` names the zone it belongs to) and is formatted whenever the notification is shown."""
     outbox = db.session.info.setdefault(OUTBOX, [])
+    params = stored_params(params)
     for user in users:
         db.session.add(Notification(user_id=user.id, kind=kind, params=params))
         with force_locale(user.language or "id"):
-            body = message_for(kind, params)
+            body = message_for(kind, params, user.viewer_timezone)
         outbox.append((user.email, "Kelas Nusantara", body))
     db.session.flush()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import holidays
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import or_, select
 
 from ..extensions import db
@@ -77,14 +77,10 @@ def cancel_sessions_on(closure: Closure) -> list[LiveSession]:
         query = query.where(School.province_code == closure.province_code)
     cancelled = [live for live in db.session.scalars(query.order_by(LiveSession.starts_at))
                  if closure.start_date <= in_zone(live.starts_at, live.school.timezone).date() <= closure.end_date]
-    from ..i18n import format_moment
     for live in cancelled:
         live.status, live.withdrawn_reason = LiveStatus.CANCELLED, closure.name
-        readers = [u for u in live.school.staff] + [live.teacher.user]
-        for reader in readers:
-            with force_locale(reader.language or "id"):
-                when = format_moment(live.starts_at, reader.viewer_timezone)
-            notify([reader], "session_closed", subject=live.request.subject, grade=live.request.grade,
-                   school=live.school.name, when=when, closure=closure.name)
+        notify(list(live.school.staff) + [live.teacher.user], "session_closed", subject=live.request.subject,
+               grade=live.request.grade, school=live.school.name, when=live.starts_at, zone=live.school.timezone,
+               closure=closure.name)
     db.session.flush()
     return cancelled

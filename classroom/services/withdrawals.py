@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -73,19 +73,16 @@ def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> Teac
         live.withdrawn_reason = reason
     else:
         live.teacher = substitute
-    from ..i18n import format_moment
-    for reader in _readers(live.school_id) + ([substitute.user] if substitute else []):
-        with force_locale(reader.language or "id"):
-            when = format_moment(live.starts_at, reader.viewer_timezone)
-        if substitute is not None and reader is substitute.user:
-            notify([reader], "substitute_assigned", subject=subject, grade=live.request.grade,
-                   school=live.school.name, when=when, code=live.join_code)
-        elif substitute is not None:
-            notify([reader], "session_substituted", teacher=profile.user.name, substitute=substitute.user.name,
-                   subject=subject, when=when, reason=reason)
-        else:
-            notify([reader], "session_withdrawn", teacher=profile.user.name, subject=subject, when=when,
-                   reason=reason)
+    when, zone = live.starts_at, live.school.timezone
+    readers = _readers(live.school_id)
+    if substitute is None:
+        notify(readers, "session_withdrawn", teacher=profile.user.name, subject=subject, when=when, zone=zone,
+               reason=reason)
+    else:
+        notify(readers, "session_substituted", teacher=profile.user.name, substitute=substitute.user.name,
+               subject=subject, when=when, zone=zone, reason=reason)
+        notify([substitute.user], "substitute_assigned", subject=subject, grade=live.request.grade,
+               school=live.school.name, when=when, zone=zone, code=live.join_code)
     db.session.flush()
     return substitute
 

@@ -32,12 +32,15 @@ def test_withdrawing_one_session_cancels_it_and_tells_school_and_coordinators(cl
     [to_school] = _notifications(app, school_id)
     [to_coordinator] = _notifications(app, coordinator_id)
     assert to_school.kind == "session_withdrawn"
-    # Each reader sees the time in their own zone: the school in Papua, the coordinator in Jakarta.
-    assert to_school.params["when"] == "Senin, 7 Jan 2030 07:30 WIT"
-    assert to_coordinator.params["when"] == "Senin, 7 Jan 2030 05:30 WIB"
+    # The moment is stored, not its text: each reader sees it in their own zone and language when shown.
+    assert to_school.params["when"] == {"utc": "2030-01-06T22:30:00+00:00", "zone": "Asia/Jayapura"}
+    assert to_coordinator.params == to_school.params
     with app.test_request_context("/?lang=en"):
-        assert message_for(to_school.kind, to_school.params) == \
-            "Cut Nyak Rahmah cannot teach Matematika on Senin, 7 Jan 2030 07:30 WIT: Sakit demam"
+        assert message_for(to_school.kind, to_school.params, "Asia/Jayapura") == \
+            "Cut Nyak Rahmah cannot teach Matematika on Monday, 7 Jan 2030 07:30 WIT: Sakit demam"
+    with app.test_request_context("/?lang=id"):
+        assert message_for(to_coordinator.kind, to_coordinator.params, "Asia/Jakarta") == \
+            "Cut Nyak Rahmah tidak dapat mengajar Matematika pada Senin, 7 Jan 2030 05:30 WIB: Sakit demam"
     page = client.get("/teacher/timetable?all=1&week=2030-01-07").get_data(as_text=True)
     assert "Dibatalkan" in page and "Sakit demam" in page
 
@@ -148,3 +151,30 @@ def test_withdrawal_form_of_a_class_lists_its_weekly_times(client, auth, factory
     page = client.get(f"/teacher/assignments/{assignment_id}/withdraw").get_data(as_text=True)
     assert "Senin 05:30 WIB" in page and "Kamis 07:00 WIB" in page
     assert f"<dd>{len(sessions)}</dd>" in page
+
+
+def test_stored_notifications_are_formatted_when_shown_in_the_viewers_language_and_zone(client, auth, factory, app):
+    teacher_id, email = factory.teacher(province="11", name="Cut Nyak Rahmah")
+    school_id, staff_email = factory.school(province="91")
+    _, sessions = plan(app, teacher_id, school_id)
+    auth.login(email)
+    client.post(f"/teacher/sessions/{sessions[0]}/withdraw", data={"reason": "Sakit demam"})
+    auth.logout()
+    auth.login(staff_email)
+    assert "pada Senin, 7 Jan 2030 07:30 WIT" in client.get("/notifications?lang=id").get_data(as_text=True)
+    with app.app_context():  # the same stored row, read later in English
+        [note] = _notifications(app, school_id)
+        db.session.add(Notification(user_id=school_id, kind=note.kind, params=note.params))
+        db.session.commit()
+    assert "on Monday, 7 Jan 2030 07:30 WIT" in client.get("/notifications?lang=en").get_data(as_text=True)
+
+
+def test_notifications_stored_with_formatted_text_stay_readable(client, auth, factory, app):
+    school_id, staff_email = factory.school(province="91")
+    with app.app_context():  # a row written before moments were stored as moments
+        db.session.add(Notification(user_id=school_id, kind="session_withdrawn", params={
+            "teacher": "Cut", "subject": "Matematika", "when": "Senin, 7 Jan 2030 07:30 WIT", "reason": "Sakit"}))
+        db.session.commit()
+    auth.login(staff_email)
+    page = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert "Cut cannot teach Matematika on Senin, 7 Jan 2030 07:30 WIT: Sakit" in page
