@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -89,13 +90,20 @@ def to_csv(live: LiveSession, rows: list[AttendanceRow], zone_name: str) -> str:
     label = zone_label(zone_name)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["session_id", "participant_id", "name", "role", "headcount", "first_joined", "last_left",
-                     "minutes_present", "reconnects", "removed", "zone"])
+    # Headers and words in the viewer's language; the values a spreadsheet computes with stay plain.
+    writer.writerow([pgettext("csv", "session_id"), pgettext("csv", "participant_id"), pgettext("csv", "name"),
+                     pgettext("csv", "role"), pgettext("csv", "headcount"), pgettext("csv", "first_joined"),
+                     pgettext("csv", "last_left"), pgettext("csv", "minutes_present"), pgettext("csv", "reconnects"),
+                     pgettext("csv", "removed"), pgettext("csv", "zone")])
+    roles = {"student": pgettext("csv", "student"), "teacher": pgettext("csv", "teacher"),
+             "host": pgettext("csv", "host"), "class_device": pgettext("csv", "class_device")}
     for row in rows:
-        writer.writerow([live.id, row.participant_id, _csv_safe(row.name), row.role, row.headcount or "",
+        writer.writerow([live.id, row.participant_id, _csv_safe(row.name), roles.get(row.role, row.role),
+                         row.headcount or "",
                          in_zone(row.first_joined, zone_name).isoformat(timespec="minutes"),
                          in_zone(row.last_left, zone_name).isoformat(timespec="minutes"),
-                         row.minutes_present, row.reconnects, "yes" if row.removed else "no", label])
+                         row.minutes_present, row.reconnects,
+                         pgettext("csv", "yes") if row.removed else pgettext("csv", "no"), label])
     return out.getvalue()
 
 

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import pgettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -177,12 +178,16 @@ def _csv_safe(text: str) -> str:
 
 
 def to_csv(record: TeachingRecord) -> str:
-    """One row per session, then the totals per month and overall; times in the teacher's zone, named."""
+    """One row per session, then the totals per month and overall; times in the teacher's zone, named; the
+    headers in the viewer's language."""
     label = zone_label(record.timezone)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["date", "start", "end", "zone", "school", "school_time", "subject", "grade", "class",
-                     "minutes", "planned_minutes", "jp", "students_present", "class_size", "rating"])
+    writer.writerow([pgettext("csv", "date"), pgettext("csv", "start"), pgettext("csv", "end"),
+                     pgettext("csv", "zone"), pgettext("csv", "school"), pgettext("csv", "school_time"),
+                     pgettext("csv", "subject"), pgettext("csv", "grade"), pgettext("csv", "class"),
+                     pgettext("csv", "minutes"), pgettext("csv", "planned_minutes"), pgettext("csv", "jp"),
+                     pgettext("csv", "students_present"), pgettext("csv", "class_size"), pgettext("csv", "rating")])
     for row in record.sessions:
         live = row.live
         school_start = in_zone(live.starts_at, live.school.timezone)
@@ -192,8 +197,9 @@ def to_csv(record: TeachingRecord) -> str:
                          f"{row.jp:.1f}", row.students_present, row.class_size,
                          f"{row.rating_mean:.1f}" if row.rating_mean is not None else ""])
     writer.writerow([])
-    writer.writerow(["month", "sessions", "minutes", "jp"])
+    writer.writerow([pgettext("csv", "month"), pgettext("csv", "sessions"), pgettext("csv", "minutes"),
+                     pgettext("csv", "jp")])
     for month in record.months:
         writer.writerow([month.month, month.sessions, month.minutes, f"{month.jp:.1f}"])
-    writer.writerow(["total", record.total_sessions, record.total_minutes, f"{record.total_jp:.1f}"])
+    writer.writerow([pgettext("csv", "total"), record.total_sessions, record.total_minutes, f"{record.total_jp:.1f}"])
     return out.getvalue()

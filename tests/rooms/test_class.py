@@ -188,7 +188,7 @@ def test_attendance_merges_reconnects_and_counts_minutes(room_app, room, joiner)
     http = joiner.account(room.teacher_email)
     page = http.get(f"/rooms/{room.id}/attendance")
     assert page.status_code == 200 and b"Yohana" in page.data
-    csv_text = http.get(f"/rooms/{room.id}/attendance.csv").data.decode("utf-8-sig")
+    csv_text = http.get(f"/rooms/{room.id}/attendance.csv?lang=en").data.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
     assert "minutes_present" in header and ",Yohana,student,,".replace(",,", ",") in row.replace(",,", ",")
     assert ",50,1,no," in row

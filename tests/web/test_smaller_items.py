@@ -63,3 +63,17 @@ def test_the_teachers_free_hours_show_start_and_end_in_every_zone(client, auth, 
     page = client.get("/teacher/").get_data(as_text=True)
     assert "Senin 06:30–08:30 WITA" in page and "Senin 07:30–09:30 WIT" in page
 
+
+
+def test_the_attendance_csv_speaks_the_viewers_language(app):
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+    from classroom.services.attendance import AttendanceRow, Stretch, to_csv
+    joined = datetime(2030, 1, 7, 0, 0, tzinfo=timezone.utc)
+    rows = [AttendanceRow(3, "Yohana", "student", None, False, [Stretch(joined, joined.replace(minute=40))])]
+    with app.test_request_context("/?lang=id"):
+        header, line = to_csv(SimpleNamespace(id=9), rows, "Asia/Jayapura").splitlines()
+    assert header.startswith("id_sesi,id_peserta,nama,peran,") and "menit_hadir" in header
+    assert ",Yohana,siswa,," in line and line.endswith(",40,0,tidak,WIT")
+    with app.test_request_context("/?lang=en"):
+        assert to_csv(SimpleNamespace(id=9), rows, "Asia/Jayapura").startswith("session_id,participant_id,name,role")

@@ -62,7 +62,7 @@ def test_record_counts_taught_sessions_in_lesson_hours_per_month(client, auth, f
 def test_record_csv_has_each_session_and_the_month_totals_in_jp(client, auth, factory, app):
     email, _sessions = _taught_term(app, factory)
     auth.login(email)
-    response = client.get("/teacher/record.csv")
+    response = client.get("/teacher/record.csv?lang=en")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header = rows[0]
@@ -80,7 +80,7 @@ def test_record_filters_by_dates_and_refuses_a_reversed_range(client, auth, fact
     auth.login(email)
     october = client.get("/api/teacher/record?from=2026-10-01&to=2026-10-31").get_json()
     assert october["total"]["sessions"] == 1 and october["total"]["jp"] == 1.6
-    rows = list(csv.reader(io.StringIO(client.get("/teacher/record.csv?from=2026-10-01").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/teacher/record.csv?from=2026-10-01&lang=en").get_data(as_text=True))))
     assert rows[-1] == ["total", "1", "70", "1.6"]
     bad = client.get("/teacher/record?from=2026-10-31&to=2026-10-01&lang=id")
     assert bad.status_code == 400 and "Tanggal selesai tidak boleh sebelum tanggal mulai." in bad.get_data(as_text=True)
@@ -186,3 +186,13 @@ def test_a_session_can_be_rated_as_soon_as_the_teacher_ends_it(client, auth, fac
     auth.login(staff_email)
     response = client.post(f"/api/school/sessions/{live_id}/rating", json={"stars": 5})
     assert response.status_code == 201, response.get_json()
+
+
+def test_record_csv_headers_are_in_the_viewers_language(client, auth, factory, app):
+    email, _sessions = _taught_term(app, factory)
+    auth.login(email)
+    rows = list(csv.reader(io.StringIO(client.get("/teacher/record.csv?lang=id").get_data(as_text=True))))
+    assert rows[0][:4] == ["tanggal", "mulai", "selesai", "zona"] and "siswa_hadir" in rows[0]
+    assert ["bulan", "sesi", "menit", "jp"] in rows and rows[-1][0] == "total"
+    english = list(csv.reader(io.StringIO(client.get("/teacher/record.csv?lang=en").get_data(as_text=True))))
+    assert english[0][:4] == ["date", "start", "end", "zone"]
