@@ -8,7 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 
@@ -44,7 +44,9 @@ def message_for(kind: str, params: dict, zone_name: str | None = None) -> str:
     params = _shown_params(params, zone_name)
     texts = {
         "account_approved": lambda: _("Your account is approved. Welcome to Kelas Nusantara!"),
-        "timetable_published": lambda: _("A new timetable is published: %(count)d live sessions for you.", **params),
+        "timetable_published": lambda: ngettext("A new timetable is published: %(num)d live session for you.",
+                                                 "A new timetable is published: %(num)d live sessions for you.",
+                                                 params["count"], **params),
         "request_scheduled": lambda: _("Your request %(subject)s grade %(grade)d is scheduled with %(teacher)s.", **params),
         "request_unserved": lambda: _("Your request %(subject)s grade %(grade)d could not be served this time.", **params),
         "session_withdrawn": lambda: _("%(teacher)s cannot teach %(subject)s on %(when)s: %(reason)s", **params),

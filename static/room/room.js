@@ -6,7 +6,9 @@
   var words = JSON.parse(document.getElementById("words").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var say = function (key, values) {
-    return (words[key] || key).replace(/\{(\w+)\}/g, function (_, k) { return values && k in values ? values[k] : ""; });
+    var word = words[key] || key;  // a counted word comes in both forms, chosen by its count
+    if (typeof word === "object") word = values && values.n === 1 ? word.one : word.other;
+    return word.replace(/\{(\w+)\}/g, function (_, k) { return values && k in values ? values[k] : ""; });
   };
   var el = function (tag, text, cls) {  // text always goes in as text, never as HTML
     var node = document.createElement(tag);

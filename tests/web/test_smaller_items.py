@@ -77,3 +77,32 @@ def test_the_attendance_csv_speaks_the_viewers_language(app):
     assert ",Yohana,siswa,," in line and line.endswith(",40,0,tidak,WIT")
     with app.test_request_context("/?lang=en"):
         assert to_csv(SimpleNamespace(id=9), rows, "Asia/Jayapura").startswith("session_id,participant_id,name,role")
+
+
+def test_counts_shown_on_the_pages_are_singular_for_one(client, auth, factory, app):
+    from classroom.services import requests as request_service
+    school_id, staff_email = factory.school(province="91")
+    with app.app_context():
+        request_service.create_request(db.session.get(User, school_id).school, {
+            "class_name": "VIII-A", "subject": "Matematika", "grade": 8, "students": 1, "sessions_per_week": 1,
+            "duration_minutes": 70, "term_start": "2030-01-07", "term_end": "2030-02-03",
+            "windows": [{"day": "mon", "start": "07:00", "end": "12:00"}]})
+        db.session.commit()
+    auth.login(staff_email)
+    page = client.get("/school/?lang=en").get_data(as_text=True)
+    assert "1 student<" in page and "1 students" not in page
+
+
+def test_the_rooms_counted_words_come_in_both_forms_and_the_script_picks_by_count(client):
+    import json
+    import re
+    import subprocess
+    page = client.get("/join?lang=en").get_data(as_text=True)
+    words = json.loads(re.search(r'<script type="application/json" id="words">(.*?)</script>', page, re.S).group(1))
+    assert words["votes"] == {"one": "{n} answer", "other": "{n} answers"}
+    assert words["students"] == {"one": "{n} student", "other": "{n} students"}
+    script = (ROOT / "static/room/room.js").read_text()
+    say = re.search(r"  var say = function \(key, values\) \{.*?\n  \};", script, re.S).group(0)
+    check = f"var words = {json.dumps(words)};\n{say}\nconsole.log(say('votes', {{n: 1}}) + '|' + say('votes', {{n: 3}}));"
+    out = subprocess.run(["node", "-e", check], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "1 answer|3 answers"
