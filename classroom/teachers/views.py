@@ -108,29 +108,38 @@ def grid_settings(profile) -> dict:
 @bp.post("/exceptions")
 @roles_required(Role.TEACHER)
 def add_exception():
+    """Dates the teacher cannot teach. Dates that already have published sessions are confirmed first, on a page
+    listing those sessions; confirming withdraws each (a substitute sought, the school told)."""
     profile = current_teacher()
     try:
         exception = teacher_service.add_exception(profile, form_data())
-        reason = _("Leave") + (f": {exception.note}" if exception.note else "")
-        affected = withdrawals.withdraw_for_leave(profile, exception.start_date, exception.end_date, reason)
-        db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
         for message in exc.fields.values():
             flash(message, "error")
-    else:
+        return redirect(url_for("teachers.availability"))
+    coming = withdrawals.coming_sessions_on(profile, exception.start_date, exception.end_date)
+    if coming and request.form.get("confirm") != "1":
+        db.session.rollback()  # nothing is saved until the teacher has seen what it withdraws
+        return render_template("teachers/leave_confirm.html", profile=profile, coming=coming,
+                               form={k: request.form.get(k, "") for k in ("start_date", "end_date", "kind", "note")},
+                               start_date=exception.start_date, end_date=exception.end_date)
+    reason = _("Leave") + (f": {exception.note}" if exception.note else "")
+    affected = withdrawals.withdraw_for_leave(profile, exception.start_date, exception.end_date, reason)
+    db.session.commit()
+    if not affected:
         flash(_("The dates are saved; no session will be planned on them."), "success")
-        if affected:
-            flash(ngettext("%(num)d session already published on these dates is withdrawn; its school is told:",
-                           "%(num)d sessions already published on these dates are withdrawn; their schools are told:",
-                           len(affected)), "info")
-            for live, substitute in affected:
-                when = format_moment(live.starts_at, profile.timezone)
-                flash(_("%(when)s, %(subject)s at %(school)s: %(substitute)s substitutes (same join code).",
-                        when=when, subject=live.request.subject, school=live.school.name,
-                        substitute=substitute.user.name) if substitute else
-                      _("%(when)s, %(subject)s at %(school)s: no substitute is free, the session is cancelled.",
-                        when=when, subject=live.request.subject, school=live.school.name), "info")
+        return redirect(url_for("teachers.availability"))
+    flash(ngettext("%(num)d session already published on these dates is withdrawn; its school is told:",
+                   "%(num)d sessions already published on these dates are withdrawn; their schools are told:",
+                   len(affected)), "info")
+    for live, substitute in affected:
+        when = format_moment(live.starts_at, profile.timezone)
+        flash(_("%(when)s, %(subject)s at %(school)s: %(substitute)s substitutes (same join code).",
+                when=when, subject=live.request.subject, school=live.school.name,
+                substitute=substitute.user.name) if substitute else
+              _("%(when)s, %(subject)s at %(school)s: no substitute is free, the session is cancelled.",
+                when=when, subject=live.request.subject, school=live.school.name), "info")
     return redirect(url_for("teachers.availability"))
 
 

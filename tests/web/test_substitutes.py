@@ -66,8 +66,17 @@ def test_leave_over_published_dates_withdraws_those_sessions_and_says_which(clie
     substitute, _ = factory.teacher(province="12", name="Budi Santoso", grades=[8], availability=MONDAY_EARLY_WIB)
     _, sessions = plan(app, teacher_id, school_id)  # Mondays 7 Jan - 28 Jan 2030
     auth.login(email)
-    page = client.post("/teacher/exceptions", data={"start_date": "2030-01-14", "end_date": "2030-01-20",
-                                                    "kind": "leave", "note": "dinas"},
+    leave = {"start_date": "2030-01-14", "end_date": "2030-01-20", "kind": "leave", "note": "dinas"}
+    confirmation = client.post("/teacher/exceptions", data=leave).get_data(as_text=True)
+    # First the sessions it reaches, in the teacher's zone with its name; nothing is withdrawn or saved yet.
+    assert "1 sesi sudah terbit pada tanggal ini" in confirmation
+    assert "Senin, 14 Jan 2030 05:30 WIB · Matematika" in confirmation and "07:30 WIT di sekolah" in confirmation
+    assert 'name="confirm" value="1"' in confirmation
+    with app.app_context():
+        assert db.session.get(User, teacher_id).teacher_profile.exceptions == []
+        assert {db.session.get(LiveSession, s).teacher_id for s in sessions} == {_profile_id(app, teacher_id)}
+    assert _kinds(app, school_id) == []
+    page = client.post("/teacher/exceptions", data={**leave, "confirm": "1"},
                        follow_redirects=True).get_data(as_text=True)
     assert "1 sesi yang sudah terbit pada tanggal ini ditarik" in page
     assert "Senin, 14 Jan 2030 05:30 WIB, Matematika di SMP Negeri 2 Wamena: Budi Santoso menggantikan" in page
@@ -76,3 +85,15 @@ def test_leave_over_published_dates_withdraws_those_sessions_and_says_which(clie
     own, other = _profile_id(app, teacher_id), _profile_id(app, substitute)
     assert teachers == [own, other, own, own]  # only the session on leave moved
     assert _kinds(app, school_id) == ["session_substituted"]
+
+
+def test_leave_over_dates_without_sessions_is_saved_at_once(client, auth, factory, app):
+    teacher_id, email = factory.teacher(province="11")
+    school_id, _ = factory.school(province="91")
+    plan(app, teacher_id, school_id)  # Mondays only
+    auth.login(email)
+    page = client.post("/teacher/exceptions", data={"start_date": "2030-01-15", "end_date": "2030-01-18",
+                                                    "kind": "leave"}, follow_redirects=True).get_data(as_text=True)
+    assert "Tanggal tersimpan" in page and "sesi sudah terbit" not in page
+    with app.app_context():
+        assert len(db.session.get(User, teacher_id).teacher_profile.exceptions) == 1
