@@ -162,8 +162,17 @@ class LiveSession(db.Model):
     chat_muted: Mapped[bool] = mapped_column(default=False)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(String(300))
+    # Teacher profile ids who withdrew from this one session: none of them is sought as its substitute again.
+    given_up_by: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     assignment: Mapped[Assignment | None] = relationship(back_populates="live_sessions")
+
+    @property
+    def substitute_for(self) -> TeacherProfile | None:
+        """The teacher the class was planned with, when another teaches this session instead."""
+        if self.assignment is not None and self.assignment.teacher_id != self.teacher_id:
+            return self.assignment.teacher
+        return None
     request: Mapped[SessionRequest] = relationship()
     teacher: Mapped[TeacherProfile] = relationship()
     school: Mapped[School] = relationship()

@@ -46,7 +46,8 @@ def find_substitute(live: LiveSession, leaving: TeacherProfile) -> TeacherProfil
     """The best free teacher who may teach this one session, or None."""
     request = live.request
     day = in_zone(live.starts_at, request.school.timezone).date()
-    excluded = set(matching.withdrawn_teachers([request.id]).get(request.id, [])) | {matching.teacher_key(leaving.id)}
+    excluded = (set(matching.withdrawn_teachers([request.id]).get(request.id, []))
+                | {matching.teacher_key(t) for t in [leaving.id, *(live.given_up_by or [])]})
     ratings = ratings_by_teacher()
     fitting = [p for p in matching.matchable_teachers(day, day)
                if matching.teacher_key(p.id) not in excluded and request.subject in p.subjects

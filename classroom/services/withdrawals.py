@@ -66,6 +66,7 @@ def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> Teac
     substitute is asked. Returns the substitute, if any."""
     reason = reason_text(reason)
     check_session_withdrawable(live)
+    live.given_up_by = [*(live.given_up_by or []), profile.id]  # a new list: the JSON column sees the change
     substitute = find_substitute(live, profile)
     subject = live.request.subject
     if substitute is None:

@@ -97,3 +97,22 @@ def test_leave_over_dates_without_sessions_is_saved_at_once(client, auth, factor
     assert "Tanggal tersimpan" in page and "sesi sudah terbit" not in page
     with app.app_context():
         assert len(db.session.get(User, teacher_id).teacher_profile.exceptions) == 1
+
+
+def test_a_substitute_who_withdraws_too_never_hands_the_session_back_to_a_teacher_who_gave_it_up(client, auth, factory, app):
+    leaving, email = factory.teacher(province="11", name="Cut Nyak Rahmah", grades=[8], availability=MONDAY_EARLY_WIB)
+    school_id, staff_email = factory.school(province="91")
+    fits, fits_email = factory.teacher(province="12", name="Budi Santoso", grades=[8], availability=MONDAY_EARLY_WIB)
+    _, sessions = plan(app, leaving, school_id)
+    auth.login(email)
+    client.post(f"/teacher/sessions/{sessions[0]}/withdraw", data={"reason": "Sakit demam"})
+    auth.logout()
+    auth.login(staff_email)  # the school sees who teaches and for whom
+    assert "pengganti untuk Cut Nyak Rahmah" in client.get("/school/").get_data(as_text=True)
+    auth.logout()
+    auth.login(fits_email)
+    client.post(f"/teacher/sessions/{sessions[0]}/withdraw", data={"reason": "Rapat dinas"})
+    with app.app_context():  # Cut is free and fits by her hours, but she said she cannot teach it
+        live = db.session.get(LiveSession, sessions[0])
+        assert live.status == LiveStatus.CANCELLED and live.withdrawn_reason == "Rapat dinas"
+        assert live.given_up_by == [_profile_id(app, leaving), _profile_id(app, fits)]
