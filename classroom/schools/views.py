@@ -1,8 +1,8 @@
 """School staff pages: the school's home and its session requests."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from ..auth.access import current_school, roles_required
@@ -10,8 +10,9 @@ from ..extensions import db
 from ..forms import form_data, intervals_from_form, save
 from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
-from ..services import accounts, ratings as rating_service, reasons, requests as request_service
-from ..timefmt import DAYS, utcnow
+from ..i18n import day_name
+from ..services import accounts, fields, ratings as rating_service, reasons, requests as request_service, supply
+from ..timefmt import DAYS, utc_offset_minutes, utcnow, zone_label
 from ..errors import Conflict, ValidationError
 
 bp = Blueprint("schools", __name__, url_prefix="/school")
@@ -91,10 +92,15 @@ def _request_form(session_request: SessionRequest | None):
         windows = request_service.windows_json(session_request)
     else:
         data, windows = {"priority": 3, "duration_minutes": 70, "sessions_per_week": 2}, []
+    extra_rows = 3
     if request.method == "POST":
         data = form_data()
         windows = intervals_from_form("window")
         data["windows"] = windows
+        if request.form.get("more_rows"):  # without the grid's script: three more window rows, nothing saved
+            shown = fields.integer(fields.FieldErrors(), "extra_rows", request.form.get("extra_rows"), low=0, high=97)
+            extra_rows = min(shown, 97) + 3
+            return _render_request_form(school, data, windows, {}, session_request, extra_rows), 200
         if session_request is None:
             errors = save(lambda: request_service.create_request(school, data, created_by=current_user_obj()))
         else:
@@ -102,10 +108,70 @@ def _request_form(session_request: SessionRequest | None):
         if not errors:
             flash(_("The request is saved. It waits for the next matching run."), "success")
             return redirect(url_for("schools.home"))
-    subjects = SUBJECTS_BY_LEVEL[school.level]
+    return _render_request_form(school, data, windows, errors, session_request, extra_rows), (400 if errors else 200)
+
+
+def _render_request_form(school, data: dict, windows: list, errors: dict, session_request, extra_rows: int):
+    supply_counts = None
+    subject, grade = data.get("subject"), str(data.get("grade") or "")
+    if subject in SUBJECTS_BY_LEVEL[school.level] and grade.isdigit() and int(grade) in LEVEL_GRADES[school.level]:
+        supply_counts = supply.free_by_hour(subject, int(grade), school)  # shown without the script as well
     return render_template("schools/request_form.html", school=school, data=data, windows=windows, errors=errors,
-                           subjects=subjects, grades=LEVEL_GRADES[school.level], days=DAYS,
-                           editing=session_request), (400 if errors else 200)
+                           subjects=SUBJECTS_BY_LEVEL[school.level], grades=LEVEL_GRADES[school.level], days=DAYS,
+                           editing=session_request, extra_rows=extra_rows, supply=supply_counts,
+                           supply_summary=_supply_summary(supply_counts, subject, grade, school) if supply_counts else
+                           _("Choose the subject and grade to see how many teachers are free."),
+                           grid=_request_grid_settings(school, windows))
+
+
+def _supply_summary(counts: dict, subject: str, grade, school) -> str:
+    return ngettext("%(num)d approved teacher from another province teaches %(subject)s in grade %(grade)s. Hours "
+                    "are your school’s time (%(zone)s).",
+                    "%(num)d approved teachers from other provinces teach %(subject)s in grade %(grade)s. Hours are "
+                    "your school’s time (%(zone)s).", counts["teachers"], subject=subject, grade=grade,
+                    zone=zone_label(school.timezone))
+
+
+def _request_grid_settings(school, windows: list) -> dict:
+    """What the shared week-grid script needs on the request form: the windows so far, the school's zone, and
+    where to ask for the free teachers."""
+    return {
+        "zone": {"label": zone_label(school.timezone), "offset": utc_offset_minutes(school.timezone)},
+        "others": [],
+        "days": [day_name(d) for d in DAYS],
+        "dayKeys": list(DAYS),
+        "availability": [w for w in windows if w.get("start") and w.get("end")],
+        "supplyUrl": url_for("schools.supply_counts"),
+        "texts": {
+            "empty": _("No window marked yet. Click or drag in the grid."),
+            "unsaved": _("The windows go with the request when you save it."),
+            "nextDay": _("next day"),
+            "previousDay": _("previous day"),
+            "day": _("Day"), "from": _("From"), "to": _("To"),
+            "supplyNone": _("Choose the subject and grade to see how many teachers are free."),
+            "supplyError": _("The count of free teachers could not be loaded."),
+        },
+    }
+
+
+@bp.get("/supply")
+@roles_required(Role.SCHOOL)
+def supply_counts():
+    """JSON for the request form: fitting teachers free at each hour of the week, in the school's time."""
+    school = current_school()
+    subject = request.args.get("subject", "")
+    if subject not in SUBJECTS_BY_LEVEL[school.level]:
+        raise ValidationError({"subject": _("Choose a subject of your school's level.")})
+    errors = fields.FieldErrors()
+    grade = fields.integer(errors, "grade", request.args.get("grade"), low=1, high=12)
+    errors.raise_if_any()
+    if grade not in LEVEL_GRADES[school.level]:
+        raise ValidationError({"grade": _("This school (%(level)s) does not teach grade %(grade)d.",
+                                          level=school.level, grade=grade)})
+    counts = supply.free_by_hour(subject, grade, school)
+    return jsonify({"subject": subject, "grade": grade, "zone": zone_label(school.timezone),
+                    "timezone": school.timezone, "days": list(DAYS), **counts,
+                    "summary": _supply_summary(counts, subject, grade, school)})
 
 
 def current_user_obj():
