@@ -9,26 +9,9 @@ from classroom.extensions import db
 from classroom.models import SessionRequest
 from classroom.services.requests import windows_json
 
+from .week_grid_browser import drag, page  # noqa: F401 (fixture)
+
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    yield context.new_page()
-    context.close()
-
-
-def _drag(page, day: int, first: int, last: int):
-    start = page.locator(f'td.slot[data-day="{day}"][data-slot="{first}"]')
-    end = page.locator(f'td.slot[data-day="{day}"][data-slot="{last}"]')
-    end.scroll_into_view_if_needed()  # both ends on screen: the pointer drags over what it can see
-    start.scroll_into_view_if_needed()
-    a, b = start.bounding_box(), end.bounding_box()
-    page.mouse.move(a["x"] + 5, a["y"] + 3)
-    page.mouse.down()
-    page.mouse.move(b["x"] + 5, b["y"] + 3, steps=6)
-    page.mouse.up()
 
 
 def test_the_grid_fills_the_windows_and_the_counts_follow_subject_and_grade(live_server, page, factory, app, log_in):
@@ -51,9 +34,9 @@ def test_the_grid_fills_the_windows_and_the_counts_follow_subject_and_grade(live
     page.locator('td[data-day="0"][data-hour="9"]', has_text="1").wait_for()
 
     # Four windows, more than the three rows of old: Monday 09:00-11:00 WIT and three afternoons.
-    _drag(page, 0, 36, 43)
+    drag(page, 0, 36, 43)
     for day in (1, 2, 3):
-        _drag(page, day, 52, 59)
+        drag(page, day, 52, 59)
     summary = page.locator("[data-grid-summary]").inner_text()
     assert "Senin 09:00–11:00 WIT" in summary and "Kamis 13:00–15:00 WIT" in summary
     assert page.locator('input[name="window-3-end"]').input_value() == "15:00"

@@ -3,19 +3,9 @@ import os
 
 import pytest
 
+from .week_grid_browser import cell as _cell, drag, page  # noqa: F401 (fixture)
+
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser):
-    """A page of Debian's Chromium (the shared `browser` fixture) with an Indonesian locale."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    yield context.new_page()
-    context.close()
-
-
-def _cell(page, day: int, slot: int):
-    return page.locator(f'td.slot[data-day="{day}"][data-slot="{slot}"]')
 
 
 def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, factory, app, log_in):
@@ -24,14 +14,7 @@ def test_dragging_a_block_saves_it_and_shows_the_wit_time(live_server, page, fac
     page.goto(f"{live_server}/teacher/availability")
     page.wait_for_selector("#week-grid-editor:not([hidden]) table.week-grid")
 
-    # Monday 05:30 to 07:00 WIB: quarter hours 22 to 27.
-    start, end = _cell(page, 0, 22), _cell(page, 0, 27)
-    start.scroll_into_view_if_needed()
-    box_start, box_end = start.bounding_box(), end.bounding_box()
-    page.mouse.move(box_start["x"] + 5, box_start["y"] + 3)
-    page.mouse.down()
-    page.mouse.move(box_end["x"] + 5, box_end["y"] + 3, steps=6)
-    page.mouse.up()
+    drag(page, 0, 22, 27)  # Monday 05:30 to 07:00 WIB: quarter hours 22 to 27
     summary = page.locator("[data-grid-summary]")
     assert "Senin 05:30–07:00 WIB" in summary.inner_text()
     assert "Senin 07:30–09:00 WIT" in summary.inner_text()  # before saving, the grid already shows Papua's clock
