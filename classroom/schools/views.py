@@ -11,7 +11,8 @@ from ..forms import form_data, intervals_from_form, save
 from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
 from ..i18n import day_name
-from ..services import accounts, fields, ratings as rating_service, reasons, requests as request_service, supply
+from ..services import (accounts, fields, ratings as rating_service, reasons, requests as request_service, supply,
+                        withdrawals)
 from ..timefmt import DAYS, utc_offset_minutes, utcnow, zone_label
 from ..errors import Conflict, ValidationError
 
@@ -78,6 +79,25 @@ def rate_session(live_session_id: int):
     else:
         flash(_("Thank you for your rating."), "success")
     return redirect(url_for("schools.request_detail", request_id=live.request_id))
+
+
+@bp.post("/sessions/<int:live_session_id>/decline-substitute")
+@roles_required(Role.SCHOOL)
+def decline_substitute(live_session_id: int):
+    """A substitute is put in at once, so that the class goes on with its join code; the school may say no."""
+    live = db.get_or_404(LiveSession, live_session_id)
+    if live.school_id != current_school().id:
+        abort(404)
+    try:
+        withdrawals.decline_substitute(live, current_user_obj())
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("The substitute is declined and the session cancelled; the substitute and the coordinators are told."),
+              "info")
+    return redirect(url_for("schools.home"))
 
 
 def _request_form(session_request: SessionRequest | None):

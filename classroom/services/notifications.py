@@ -54,6 +54,7 @@ def message_for(kind: str, params: dict, zone_name: str | None = None) -> str:
         "colleague_waiting": lambda: _("%(name)s (%(email)s) asks to join your school's staff. Approve or refuse on your school's page.", **params),
         "session_substituted": lambda: _("%(teacher)s cannot teach %(subject)s on %(when)s (%(reason)s); %(substitute)s teaches it instead, same time and join code.", **params),
         "substitute_assigned": lambda: _("You substitute for one session: %(subject)s grade %(grade)d at %(school)s, %(when)s (join code %(code)s). It is in your timetable; if you cannot teach it, withdraw from it there and another substitute is sought.", **params),
+        "substitute_declined": lambda: _("%(school)s declined the substitute for %(subject)s grade %(grade)d on %(when)s (%(by)s); the session is cancelled.", **params),
         "session_closed": lambda: _("No school on %(when)s (%(closure)s): %(subject)s grade %(grade)d at %(school)s is cancelled.", **params),
         "assignment_changed": lambda: _("Your timetable changed after a re-plan: %(subject)s grade %(grade)d.", **params),
     }

@@ -88,6 +88,22 @@ def withdraw_session(profile: TeacherProfile, live: LiveSession, reason) -> Teac
     return substitute
 
 
+def decline_substitute(live: LiveSession, by: User) -> None:
+    """The school would rather not have the substitute: the session is cancelled and the substitute and the
+    coordinators are told. Only a coming session that a substitute teaches can be declined."""
+    check_session_withdrawable(live)
+    substitute = live.substitute_for and live.teacher
+    if substitute is None:
+        raise Conflict(_("This session is taught by the class's own teacher; there is no substitute to decline."))
+    live.status = LiveStatus.CANCELLED
+    live.withdrawn_reason = _("The school declined the substitute.")
+    coordinators = [u for u in _readers(live.school_id) if u.role == Role.COORDINATOR]
+    notify([substitute.user] + coordinators, "substitute_declined", school=live.school.name,
+           subject=live.request.subject, grade=live.request.grade, when=live.starts_at, zone=live.school.timezone,
+           by=by.name)
+    db.session.flush()
+
+
 def coming_sessions_on(profile: TeacherProfile, start_date, end_date) -> list[LiveSession]:
     """The teacher's coming sessions on teacher-local dates from `start_date` to `end_date`."""
     now = utcnow()

@@ -116,3 +116,25 @@ def test_a_substitute_who_withdraws_too_never_hands_the_session_back_to_a_teache
         live = db.session.get(LiveSession, sessions[0])
         assert live.status == LiveStatus.CANCELLED and live.withdrawn_reason == "Rapat dinas"
         assert live.given_up_by == [_profile_id(app, leaving), _profile_id(app, fits)]
+
+
+def test_the_school_may_decline_a_substitute_and_the_substitute_is_told(client, auth, factory, app):
+    leaving, email = factory.teacher(province="11", name="Cut Nyak Rahmah", grades=[8])
+    school_id, staff_email = factory.school(province="91")
+    fits, _ = factory.teacher(province="12", name="Budi Santoso", grades=[8], availability=MONDAY_EARLY_WIB)
+    _, sessions = plan(app, leaving, school_id)
+    auth.login(staff_email)
+    own = client.post(f"/school/sessions/{sessions[1]}/decline-substitute", follow_redirects=True)
+    assert "tidak ada guru pengganti yang dapat ditolak" in own.get_data(as_text=True)
+    auth.logout()
+    auth.login(email)
+    client.post(f"/teacher/sessions/{sessions[0]}/withdraw", data={"reason": "Sakit demam"})
+    auth.logout()
+    auth.login(staff_email)
+    assert "Tolak guru pengganti" in client.get("/school/").get_data(as_text=True)
+    page = client.post(f"/school/sessions/{sessions[0]}/decline-substitute", follow_redirects=True).get_data(as_text=True)
+    assert "Guru pengganti ditolak dan sesi dibatalkan" in page and "Sekolah menolak guru pengganti." in page
+    with app.app_context():
+        assert db.session.get(LiveSession, sessions[0]).status == LiveStatus.CANCELLED
+        assert db.session.get(LiveSession, sessions[1]).status == LiveStatus.SCHEDULED
+    assert _kinds(app, fits) == ["substitute_assigned", "substitute_declined"]
