@@ -138,13 +138,14 @@ def seed(public_url: str, solve_seconds: float = 5.0) -> DemoResult:
 
 def run_and_publish(coordinator: User, term_start: date, term_end: date, solve_seconds: float) -> MatchingRun:
     """The demo's matching, run in this process (a CLI command, not a web request), then published."""
-    from .services import runs
+    from .services import publishing, runs
+    from .worker import execute
     run = runs.start_run(coordinator, {"term_start": term_start.isoformat(), "term_end": term_end.isoformat(),
                                        "time_limit": max(5, int(solve_seconds))})
     db.session.commit()
-    runs.execute(run.id, worker="seed-demo")
+    execute(run.id, worker="seed-demo")
     run = db.session.get(MatchingRun, run.id)
-    runs.publish(run, coordinator)
+    publishing.publish(run, coordinator)
     return run
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ..auth.access import current_school, roles_required
 from ..extensions import db
 from ..models import LiveSession, MatchingRun, Notification, Role, SessionRequest, User
-from ..services import accounts, matching, ratings, reasons, runs as run_service
+from .. import jobs
+from ..services import accounts, matching, publishing, ratings, reasons, review, runs as run_service
 from ..services.notifications import message_for
 from ..sockets.runs import run_progress
 from ..schools.views import decide_on_colleague
@@ -36,9 +37,9 @@ def run_json(run: MatchingRun, detail: bool = False) -> dict:
         body["unassigned"] = [{"request": matching.key_id(u["request"]), "code": u.get("code"),
                                "reason": reasons.explain(u), "details": u.get("details", {})}
                               for u in run.solution.get("unassigned", [])]
-        body["summary"] = run_service.summary_by_province(run)
-        if run_service.has_baseline(run):
-            body["changes"] = run_service.changes_against_previous(run)
+        body["summary"] = review.summary_by_province(run)
+        if review.has_baseline(run):
+            body["changes"] = review.changes_against_previous(run)
     return body
 
 
@@ -56,7 +57,7 @@ def list_runs():
 def start_run():
     run = run_service.start_run(current_user, json_body())
     db.session.commit()
-    run_service.hand_over(run)
+    jobs.hand_over(run)
     return run_json(run), 202
 
 
@@ -81,7 +82,7 @@ def stop_run(run_id: int):
 @roles_required(*STAFF)
 def publish_run(run_id: int):
     run = db.get_or_404(MatchingRun, run_id)
-    result = run_service.publish(run, current_user)
+    result = publishing.publish(run, current_user)
     db.session.commit()
     return {**result, "run": run_json(run)}
 
@@ -92,7 +93,7 @@ def replan_run(run_id: int):
     published = db.get_or_404(MatchingRun, run_id)
     run = run_service.start_replan(current_user, published, json_body())
     db.session.commit()
-    run_service.hand_over(run)
+    jobs.hand_over(run)
     return run_json(run), 202
 
 

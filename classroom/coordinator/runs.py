@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import jobs
 from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import form_data
 from ..i18n import format_weekly, viewer_timezone
 from ..models import MatchingRun, SessionRequest, TeacherProfile
 from ..reference import MAP_HEIGHT, MAP_WIDTH, PROVINCES_BY_CODE, map_point
-from ..services import matching, reasons, runs as run_service
+from ..services import matching, publishing, reasons, review, runs as run_service
 from ..timefmt import DAYS, hhmm_to_minutes, utcnow
 from ..errors import Conflict, Unavailable, ValidationError
 from .views import STAFF, bp
@@ -41,7 +42,7 @@ def runs():
             errors = exc.fields
         else:
             try:
-                run_service.hand_over(run)
+                jobs.hand_over(run)
             except Unavailable as exc:
                 flash(exc.message, "error")
             return redirect(url_for("coordinator.run_detail", run_id=run.id))
@@ -62,16 +63,16 @@ def _review(run: MatchingRun) -> dict:
             timetable[slot["day"]].append((hhmm_to_minutes(slot["start"]), a))
     for day in timetable:
         timetable[day].sort(key=lambda item: (item[0], item[1].request.school.name))
-    summary = run_service.summary_by_province(run)
+    summary = review.summary_by_province(run)
     points = {name: map_point(name) for name in set(summary["schools"]) | set(summary["teachers"])}
     return {"unserved": unserved, "timetable": timetable, "summary": summary, "points": points,
-            "changes": _changes_sheet(run, requests) if run_service.has_baseline(run) else None,
+            "changes": _changes_sheet(run, requests) if review.has_baseline(run) else None,
             "request_names": {matching.request_key(r.id): r for r in requests.values()}}
 
 
 def _changes_sheet(run: MatchingRun, requests: dict[int, SessionRequest]) -> dict[str, list[dict]]:
     """The changes as a coordinator reads them: teachers by name, weekly times in the viewer's zone."""
-    changes = run_service.changes_against_previous(run)
+    changes = review.changes_against_previous(run)
     keys = {side[k]["teacher"] for kind in changes.values() for side in kind for k in ("before", "after") if k in side}
     names = {matching.teacher_key(p.id): p.user.name for p in db.session.scalars(
         select(TeacherProfile).where(TeacherProfile.id.in_([matching.key_id(k) for k in keys])))}
@@ -125,7 +126,7 @@ def stop_run(run_id: int):
 def publish_run(run_id: int):
     run = db.get_or_404(MatchingRun, run_id)
     try:
-        result = run_service.publish(run, current_user)
+        result = publishing.publish(run, current_user)
         db.session.commit()
     except Conflict as exc:
         db.session.rollback()
@@ -148,7 +149,7 @@ def replan_run(run_id: int):
         flash(exc.message, "error")
         return redirect(url_for("coordinator.run_detail", run_id=run_id))
     try:
-        run_service.hand_over(run)
+        jobs.hand_over(run)
     except Unavailable as exc:
         flash(exc.message, "error")
     return redirect(url_for("coordinator.run_detail", run_id=run.id))

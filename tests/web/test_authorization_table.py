@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from classroom.extensions import db, socketio
 from classroom.models import Assignment, LessonRecording, LiveSession, LiveStatus, MatchingRun, Notification, User
-from classroom.services import accounts, runs as run_service, teachers as teacher_service
+from classroom.services import accounts, publishing, teachers as teacher_service
 from classroom.services import rooms as room_service
 from classroom.services.join_codes import unique_code
 from classroom.timefmt import utcnow
@@ -69,7 +69,7 @@ class World:
         run_id = run_inline(app, programme["coordinator_id"])
         with app.app_context():
             run = db.session.get(MatchingRun, run_id)
-            run_service.publish(run, db.session.get(User, programme["coordinator_id"]))
+            publishing.publish(run, db.session.get(User, programme["coordinator_id"]))
             assignment = db.session.scalar(select(Assignment).where(Assignment.run_id == run_id))
             teacher = assignment.teacher
             other_teacher_id = next(t for t in programme["teachers"] if t != teacher.user_id)

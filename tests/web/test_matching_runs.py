@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from classroom.extensions import db, socketio
 from classroom.models import (Assignment, LiveSession, LiveStatus, MatchingRun, Notification, RequestStatus,
                               RunStatus, SessionRequest, TeacherProfile, User)
+from classroom import worker
 from classroom.services import requests as request_service, runs, withdrawals
 from classroom.services.imports import import_instance
 
@@ -63,7 +64,7 @@ def run_inline(app, coordinator_id, data=TERM, replan_of=None):
             run = runs.start_run(coordinator, {**data, "time_limit": 5})
         db.session.commit()
         run_id = run.id
-        runs.execute(run_id, "test")
+        worker.execute(run_id, "test")
         return run_id
 
 
@@ -289,3 +290,30 @@ def test_only_a_published_timetable_can_be_replanned(app, client, auth, programm
     response = client.post(f"/api/coordinator/runs/{run_id}/replan?lang=en", json={"time_limit": 5})
     assert response.status_code == 409
     assert response.get_json()["message"] == "Only a published timetable can be re-planned."
+
+
+def test_a_solver_that_raises_leaves_the_run_failed_with_its_error_and_nothing_else(app, programme, monkeypatch):
+    import scheduler
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+    monkeypatch.setattr(scheduler, "solve", broken)
+    with pytest.raises(RuntimeError):
+        run_inline(app, programme["coordinator_id"])
+    with app.app_context():
+        run = db.session.scalar(select(MatchingRun))
+        assert run.status == RunStatus.FAILED and run.error == "RuntimeError: solver crashed"
+        assert run.finished_at is not None and run.solution is None
+        assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
+
+
+def test_a_run_stopped_before_its_worker_starts_is_left_alone_by_the_worker(app, programme):
+    with app.app_context():
+        run = runs.start_run(db.session.get(User, programme["coordinator_id"]), {**TERM, "time_limit": 5})
+        runs.request_stop(run)
+        db.session.commit()
+        run_id = run.id
+        worker.execute(run_id, "test")
+        db.session.expire_all()
+        run = db.session.get(MatchingRun, run_id)
+        assert run.status == RunStatus.STOPPED and run.worker is None and run.solution is None

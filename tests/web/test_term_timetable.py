@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from classroom.extensions import db
 from classroom.models import Assignment, LiveSession, LiveStatus, MatchingRun, RequestStatus, RunStatus, SessionRequest, User
-from classroom.services import requests as request_service, runs, withdrawals
+from classroom.errors import Conflict
+from classroom.services import publishing, requests as request_service, withdrawals
 
 from .test_matching_runs import TERM, run_inline
 
@@ -36,7 +37,7 @@ def term(app, factory):
                (("siti", siti), ("budi", budi), ("rina", rina))}
     first = run_inline(app, coordinator_id)
     with app.app_context():
-        runs.publish(db.session.get(MatchingRun, first), db.session.get(User, coordinator_id))
+        publishing.publish(db.session.get(MatchingRun, first), db.session.get(User, coordinator_id))
         db.session.commit()
         biologi = request_service.create_request(db.session.get(User, staff_id).school, {**CLASS_12, "subject": "Biologi"})
         db.session.commit()
@@ -52,7 +53,7 @@ def _teacher_of(app, run_id, request_id):
 
 def _publish(app, run_id, coordinator_id):
     with app.app_context():
-        result = runs.publish(db.session.get(MatchingRun, run_id), db.session.get(User, coordinator_id))
+        result = publishing.publish(db.session.get(MatchingRun, run_id), db.session.get(User, coordinator_id))
         db.session.commit()
         return result
 
@@ -98,8 +99,8 @@ def test_a_run_started_before_another_publish_is_refused_and_a_new_replan_works(
     second = run_inline(app, term["coordinator_id"])
     rival = run_inline(app, term["coordinator_id"])
     _publish(app, second, term["coordinator_id"])
-    with app.app_context(), pytest.raises(runs.Conflict):
-        runs.publish(db.session.get(MatchingRun, rival), db.session.get(User, term["coordinator_id"]))
+    with app.app_context(), pytest.raises(Conflict):
+        publishing.publish(db.session.get(MatchingRun, rival), db.session.get(User, term["coordinator_id"]))
     third = run_inline(app, term["coordinator_id"], replan_of=term["first"])
     _publish(app, third, term["coordinator_id"])
     with app.app_context():

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from classroom.extensions import db
 from classroom.models import LiveSession, MatchingRun, SessionRequest, User
-from classroom.services import runs
+from classroom.services import publishing
 
 from .test_matching_runs import TERM, expected_sessions, programme, run_inline  # noqa: F401 (fixture)
 
@@ -26,7 +26,7 @@ def test_sessions_stay_inside_the_runs_term_whatever_the_requests_term(app, prog
         db.session.commit()
     run_id = run_inline(app, programme["coordinator_id"])
     with app.app_context():
-        result = runs.publish(db.session.get(MatchingRun, run_id), db.session.get(User, programme["coordinator_id"]))
+        result = publishing.publish(db.session.get(MatchingRun, run_id), db.session.get(User, programme["coordinator_id"]))
         db.session.commit()
         # twice a week over the run's 12 weeks (less national holidays), not to 9999
         assert result["created"] == expected_sessions(programme["maths"])

@@ -1,0 +1,58 @@
+"""Imports go one way: views and the CLI -> jobs -> services, the worker -> services, services never back up."""
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "classroom"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every classroom module and the classroom modules it imports, inside functions too (a lazy import is still
+    a dependency)."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                module = node.module if not node.level else ".".join(p for p in (base, node.module) if p)
+                targets.add(module)
+                targets.update(f"{module}.{a.name}" for a in node.names)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def reaches(graph: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """A chain of imports from `start` to `goal`, not passing through the app factory (`classroom`, which imports
+    every blueprint and is only called by entry points)."""
+    seen, todo = {start}, [[start]]
+    while todo:
+        chain = todo.pop()
+        for nxt in graph[chain[-1]]:
+            if nxt == goal:
+                return chain + [nxt]
+            if nxt not in seen and nxt != "classroom":
+                seen.add(nxt)
+                todo.append(chain + [nxt])
+    return None
+
+
+def test_runs_jobs_and_the_worker_import_one_way():
+    graph = import_graph()
+    for service in ("classroom.services.runs", "classroom.services.review", "classroom.services.publishing"):
+        for upper in ("classroom.jobs", "classroom.worker"):
+            assert reaches(graph, service, upper) is None, reaches(graph, service, upper)
+        assert reaches(graph, service, service) is None, reaches(graph, service, service)
+    assert reaches(graph, "classroom.jobs", "classroom.worker") is None  # the web process never loads the solver
+    assert reaches(graph, "classroom.services.runs", "classroom.services.review") is None
+    assert reaches(graph, "classroom.services.runs", "classroom.services.publishing") is None
