@@ -22,6 +22,9 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     def load_user(login_id: str) -> User | None:
         return user_for_login_id(login_id)
 
+    from . import tokens
+    tokens.init_app(app, login_manager)  # `Authorization: Bearer` on /api/ routes
+
     @login_manager.unauthorized_handler
     def unauthorized():
         from flask import redirect, request, url_for

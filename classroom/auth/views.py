@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import form_data, save
-from ..models import AccountStatus
+from ..models import AccountStatus, Role
 from ..reference import ALL_SUBJECTS, PROVINCES, SUBJECTS_BY_LEVEL
-from ..services import accounts
+from ..services import accounts, tokens
+from ..timefmt import utcnow
 from ..security import LOGIN_LIMIT, REGISTER_LIMIT, RESET_LIMIT, limiter
-from .access import public
+from .access import public, roles_required
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -110,3 +111,42 @@ def reset_password(token: str):
             flash(_("Your new password is set. Please log in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", errors=errors), (400 if errors else 200)
+
+
+def _account_page(errors: dict | None = None, data: dict | None = None, new_token: tuple | None = None, status=200):
+    response = make_response(render_template(
+        "auth/account.html", tokens=tokens.live_tokens(current_user), errors=errors or {},
+        data=data or {"expires_in_days": "90"}, new_token=new_token, expiry_days=tokens.EXPIRY_DAYS, now=utcnow()),
+        status)
+    response.headers["Cache-Control"] = "no-store"  # a new token is on the page once, and in no cache
+    return response
+
+
+@bp.get("/account")
+@roles_required(*Role)
+def account():
+    return _account_page()
+
+
+@bp.post("/account/tokens")
+@roles_required(*Role)
+def create_token():
+    data = form_data()
+    created = {}
+
+    def create():
+        created["token"] = tokens.create_token(current_user, data)
+    errors = save(create)
+    if errors:
+        return _account_page(errors, data, status=400)
+    token, secret = created["token"]
+    return _account_page(new_token=(token, secret))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@roles_required(*Role)
+def revoke_token(token_id: int):
+    token = tokens.revoke_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token %(name)s is revoked: scripts using it are refused from now on.", name=token.name), "info")
+    return redirect(url_for("auth.account"))

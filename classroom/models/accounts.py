@@ -169,3 +169,24 @@ class School(db.Model):
 
     staff: Mapped[list[User]] = relationship(back_populates="school", foreign_keys="User.school_id")
     requests: Mapped[list[SessionRequest]] = relationship(back_populates="school")
+
+
+class AccessToken(db.Model):
+    """A personal access token: a script sends it as `Authorization: Bearer <token>` to /api/ and acts as the
+    account, with its role. Only the SHA-256 of the token is kept; `prefix` is the part shown to tell tokens apart."""
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def usable_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)

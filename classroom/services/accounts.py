@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..timefmt import utcnow
 from ..errors import Forbidden, ValidationError
-from . import fields
+from . import fields, tokens
 from .notifications import notify
 from .quality import DEFAULT_DAY_LIMIT, DEFAULT_WEEK_LIMIT
 
@@ -207,4 +207,5 @@ def reset_password(token: str, new_password: str) -> User:
     user.set_password(password)
     user.password_version += 1
     user.end_all_sessions()  # whoever knew the old password is logged out everywhere
+    tokens.revoke_all(user)  # and their scripts with it
     return user

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from classroom.extensions import db, socketio
 from classroom.models import Assignment, LessonRecording, LiveSession, LiveStatus, MatchingRun, Notification, User
-from classroom.services import accounts, publishing, teachers as teacher_service
+from classroom.services import accounts, publishing, teachers as teacher_service, tokens
 from classroom.services import rooms as room_service
 from classroom.services.join_codes import unique_code
 from classroom.timefmt import utcnow
@@ -92,6 +92,7 @@ class World:
             db.session.flush()
             note = Notification(user_id=teacher.user_id, kind="account_approved", params={})
             db.session.add(note)
+            access_token, _secret = tokens.create_token(teacher.user, {"name": "table script"})
             recording = LessonRecording(live_session_id=open_now.id, base_name="table-recording", status="ready",
                                         video_file="table-recording-video.webm")
             db.session.add(recording)
@@ -100,7 +101,7 @@ class World:
             (Path(app.config["RECORDINGS_PATH"]) / "table-recording-video.webm").write_bytes(b"\x1a\x45\xdf\xa3")
             self.ids = {"run_id": run_id, "assignment_id": assignment.id, "request_id": request.id,
                         "live_session_id": future.id, "open_room": open_now.id, "exception_id": exception.id,
-                        "user_id": pending.id, "notification_id": note.id,
+                        "user_id": pending.id, "notification_id": note.id, "token_id": access_token.id,
                         "colleagues": dict(zip(["/approve", "/refuse", "api/approve", "api/refuse"],
                                                [u.id for u in newcomers])), "deck_id": 1, "number": 1,
                         "recording_id": recording.id, "kind": "video"}
