@@ -1,7 +1,7 @@
 """personal access tokens
 
 Revision ID: 5b7e0c2d9a14
-Revises: 40ff481cb80f
+Revises: 5b7e2c9a1f30
 Create Date: 2026-12-02 10:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import classroom.models.types
 
 # revision identifiers, used by Alembic.
 revision = '5b7e0c2d9a14'
-down_revision = '40ff481cb80f'
+down_revision = '5b7e2c9a1f30'
 branch_labels = None
 depends_on = None
 
