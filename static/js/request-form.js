@@ -22,29 +22,49 @@
     return node;
   }
 
-  // The rows are what the form sends: one per block of the grid, as many as there are.
+  function addRow(window_) {
+    var i = rowsBody.rows.length, row = rowsBody.insertRow();
+    var select = daySelect.cloneNode(true);
+    select.name = "window-" + i + "-day";
+    select.value = window_.day;
+    select.setAttribute("aria-label", texts.day + " " + (i + 1));
+    row.insertCell().appendChild(select);
+    row.insertCell().appendChild(input("window-" + i + "-start", window_.start, texts.from + " " + (i + 1)));
+    row.insertCell().appendChild(input("window-" + i + "-end", window_.end, texts.to + " " + (i + 1)));
+  }
+
+  // The rows are what the form sends: one per block of the grid, as many as there are, and one to type in.
   function writeRows(grid) {
     rowsBody.textContent = "";
-    grid.intervals().forEach(function (window_, i) {
-      var row = rowsBody.insertRow();
-      var select = daySelect.cloneNode(true);
-      select.name = "window-" + i + "-day";
-      select.value = window_.day;
-      select.setAttribute("aria-label", texts.day + " " + (i + 1));
-      row.insertCell().appendChild(select);
-      row.insertCell().appendChild(input("window-" + i + "-start", window_.start, texts.from + " " + (i + 1)));
-      row.insertCell().appendChild(input("window-" + i + "-end", window_.end, texts.to + " " + (i + 1)));
-    });
+    grid.intervals().forEach(addRow);
+    addRow({day: settings.dayKeys[0], start: "", end: ""});
     statusNode.textContent = texts.unsaved;
   }
 
+  // And the other way: times typed into the rows show on the grid.
+  function readRows() {
+    var out = [];
+    for (var i = 0; i < rowsBody.rows.length; i++) {
+      var day = form.elements["window-" + i + "-day"], start = form.elements["window-" + i + "-start"];
+      var end = form.elements["window-" + i + "-end"];
+      if (day && start && end && /^\d\d:\d\d$/.test(start.value) && /^\d\d:\d\d$/.test(end.value)) {
+        out.push({day: day.value, start: start.value, end: end.value});
+      }
+    }
+    return out;
+  }
+
   var grid = window.WeekGrid(editor, settings, writeRows);
+  rowsBody.addEventListener("change", function () { grid.show(readRows()); });
   editor.querySelector("[data-grid-undo]").addEventListener("click", function () { grid.undo(); writeRows(grid); });
   editor.querySelector("[data-grid-clear]").addEventListener("click", function () { grid.clear(); });
-  var rows = document.getElementById("window-rows");
-  if (rows && !rows.querySelector(".field-error")) rows.open = false;
   var more = document.querySelector("[data-more-rows]");
-  if (more) more.hidden = true;  // the grid holds any number of windows
+  if (more) {
+    more.addEventListener("click", function (event) {  // a row more on the page; no round trip to the server
+      event.preventDefault();
+      addRow({day: settings.dayKeys[0], start: "", end: ""});
+    });
+  }
 
   // --- the free teachers beside the grid -------------------------------------------------------------
   var panel = document.querySelector("[data-supply]");

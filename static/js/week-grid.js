@@ -258,6 +258,8 @@
         paint();
         renderSummary();
       },
+      // Intervals typed elsewhere on the page, shown without moving the baseline.
+      show: function (intervals) { state = fromIntervals(intervals).week; paint(); renderSummary(); },
       undo: function () { state = copy(saved); paint(); renderSummary(); },
       clear: function () { state = emptyWeek(); changed(); },
       // The <tr> of each hour's first quarter, for a page that writes something beside the hours.

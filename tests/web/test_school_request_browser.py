@@ -20,7 +20,13 @@ def test_the_grid_fills_the_windows_and_the_counts_follow_subject_and_grade(live
     log_in(page, live_server, email)
     page.goto(f"{live_server}/school/requests/new")
     page.wait_for_selector("#week-grid-editor:not([hidden]) table.week-grid")
-    assert not page.locator("[data-more-rows]").is_visible()  # the grid holds any number of windows
+    page.click("[data-more-rows]")  # a fourth row, added on the page
+    assert page.locator('input[name="window-3-start"]').count() == 1
+    page.fill('input[name="window-3-start"]', "07:00")  # typed times show on the grid too
+    page.fill('input[name="window-3-end"]', "08:00")
+    page.locator('input[name="window-3-end"]').dispatch_event("change")
+    assert "Senin 07:00–08:00 WIT" in page.locator("[data-grid-summary]").inner_text()
+    page.click("[data-grid-undo]")  # back to the empty week, and the rows with it
 
     page.select_option('select[name="subject"]', "Matematika")
     page.select_option('select[name="grade"]', "8")
@@ -40,6 +46,7 @@ def test_the_grid_fills_the_windows_and_the_counts_follow_subject_and_grade(live
     summary = page.locator("[data-grid-summary]").inner_text()
     assert "Senin 09:00–11:00 WIT" in summary and "Kamis 13:00–15:00 WIT" in summary
     assert page.locator('input[name="window-3-end"]').input_value() == "15:00"
+    assert page.locator('input[name="window-4-end"]').input_value() == ""  # one free row to type in
     if os.environ.get("KN_SCREENSHOT"):
         page.locator(".request-week").screenshot(path=os.environ["KN_SCREENSHOT"])
 
