@@ -118,6 +118,13 @@ def withdraw_for_leave(profile: TeacherProfile, start_date, end_date, reason: st
     return [(live, withdraw_session(profile, live, reason)) for live in coming_sessions_on(profile, start_date, end_date)]
 
 
+def coming_of_assignment(assignment: Assignment, now: datetime | None = None) -> list[LiveSession]:
+    """The class's coming sessions its own teacher gives; one a substitute took over goes on with them."""
+    now = now or utcnow()
+    return [live for live in assignment.live_sessions if live.status == LiveStatus.SCHEDULED
+            and live.teacher_id == assignment.teacher_id and as_utc(live.starts_at) > now]
+
+
 def withdraw_assignment(profile: TeacherProfile, assignment: Assignment, reason) -> list[LiveSession]:
     """Leave a whole class: every coming session is cancelled and the request waits for the next re-plan."""
     reason = reason_text(reason)
@@ -125,8 +132,7 @@ def withdraw_assignment(profile: TeacherProfile, assignment: Assignment, reason)
     now = utcnow()
     assignment.withdrawn_at = now
     assignment.withdrawn_reason = reason
-    cancelled = [live for live in assignment.live_sessions
-                 if live.status == LiveStatus.SCHEDULED and as_utc(live.starts_at) > now]
+    cancelled = coming_of_assignment(assignment, now)
     for live in cancelled:
         live.status = LiveStatus.CANCELLED
         live.withdrawn_reason = reason

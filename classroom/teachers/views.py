@@ -267,8 +267,7 @@ def withdraw_assignment(assignment_id: int):
     assignment = withdrawals.own_assignment(profile, assignment_id)
     if assignment is None:
         abort(404)
-    coming = [live for live in assignment.live_sessions
-              if live.status == LiveStatus.SCHEDULED and live.starts_at > utcnow()]
+    coming = withdrawals.coming_of_assignment(assignment)
     return _withdraw_page(
         "assignment", assignment=assignment, coming=coming,
         slots=teacher_service.weekly_slots(assignment, profile.timezone),

@@ -1,5 +1,7 @@
 """Withdrawals and leave reach the published sessions: a substitute is sought for each (one-session match
 keeping every rule, same join code), the school is told, and a cancelled session stays in the school's view."""
+import re
+
 from sqlalchemy import select
 
 from classroom.extensions import db
@@ -138,3 +140,19 @@ def test_the_school_may_decline_a_substitute_and_the_substitute_is_told(client, 
         assert db.session.get(LiveSession, sessions[0]).status == LiveStatus.CANCELLED
         assert db.session.get(LiveSession, sessions[1]).status == LiveStatus.SCHEDULED
     assert _kinds(app, fits) == ["substitute_assigned", "substitute_declined"]
+
+
+def test_leaving_the_whole_class_keeps_the_session_a_substitute_took_over(client, auth, factory, app):
+    leaving, email = factory.teacher(province="11", grades=[8])
+    school_id, _ = factory.school(province="91")
+    fits, _ = factory.teacher(province="12", grades=[8], availability=MONDAY_EARLY_WIB)
+    assignment_id, sessions = plan(app, leaving, school_id)
+    auth.login(email)
+    client.post(f"/teacher/sessions/{sessions[0]}/withdraw", data={"reason": "Sakit demam"})
+    page = client.get(f"/teacher/assignments/{assignment_id}/withdraw").get_data(as_text=True)
+    assert re.search(r"<dd>3</dd>", page)  # three sessions to cancel, not four
+    client.post(f"/teacher/assignments/{assignment_id}/withdraw", data={"reason": "Pindah tugas"})
+    with app.app_context():
+        statuses = [db.session.get(LiveSession, s).status for s in sessions]
+        assert statuses == [LiveStatus.SCHEDULED] + [LiveStatus.CANCELLED] * 3
+        assert db.session.get(LiveSession, sessions[0]).teacher_id == _profile_id(app, fits)
