@@ -64,20 +64,28 @@ def request_detail(request_id: int):
                            sessions=sessions, rated=rated, now=utcnow(), explain=reasons.explain)
 
 
-@bp.post("/sessions/<int:live_session_id>/rating")
-@roles_required(Role.SCHOOL)
-def rate_session(live_session_id: int):
+def _act_on_own_session(live_session_id: int, act, done: str, category: str = "success") -> LiveSession:
+    """A school's action on one of its own sessions (another school's is simply not found), committed, and said
+    in a flash: the done message, or why it was refused."""
     live = db.get_or_404(LiveSession, live_session_id)
     if live.school_id != current_school().id:
         abort(404)
     try:
-        rating_service.rate(live, current_user_obj(), form_data())
+        act(live)
         db.session.commit()
     except (ValidationError, Conflict) as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(_("Thank you for your rating."), "success")
+        flash(done, category)
+    return live
+
+
+@bp.post("/sessions/<int:live_session_id>/rating")
+@roles_required(Role.SCHOOL)
+def rate_session(live_session_id: int):
+    live = _act_on_own_session(live_session_id, lambda live: rating_service.rate(live, current_user_obj(), form_data()),
+                               _("Thank you for your rating."))
     return redirect(url_for("schools.request_detail", request_id=live.request_id))
 
 
@@ -85,18 +93,9 @@ def rate_session(live_session_id: int):
 @roles_required(Role.SCHOOL)
 def decline_substitute(live_session_id: int):
     """A substitute is put in at once, so that the class goes on with its join code; the school may say no."""
-    live = db.get_or_404(LiveSession, live_session_id)
-    if live.school_id != current_school().id:
-        abort(404)
-    try:
-        withdrawals.decline_substitute(live, current_user_obj())
-        db.session.commit()
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("The substitute is declined and the session cancelled; the substitute and the coordinators are told."),
-              "info")
+    _act_on_own_session(live_session_id, lambda live: withdrawals.decline_substitute(live, current_user_obj()),
+                        _("The substitute is declined and the session cancelled; the substitute and the coordinators "
+                          "are told."), "info")
     return redirect(url_for("schools.home"))
 
 
