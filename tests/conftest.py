@@ -29,7 +29,7 @@ def app(tmp_path):
         db.create_all()
     yield app
     # A room's background fan-out (heartbeats included) must not outlive its test and touch the next one's data.
-    app.extensions["room_fanout"].stop()
+    app.extensions["rooms"].stop()
     with app.app_context():
         db.session.remove()
         db.drop_all()

@@ -5,11 +5,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import Signer
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
-from ..extensions import compress, csrf, db, socketio
+from ..extensions import compress, csrf, db
 from ..i18n import format_moment, viewer_timezone
 from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
@@ -162,11 +161,6 @@ def class_device(live_session_id: int):
                            default_headcount=live.request.students, form=request.form)
 
 
-def slide_key(deck_id: int) -> str:
-    """Slide images load by <img src>, which cannot carry a room token: the URL carries a signature instead."""
-    return Signer(current_app.config["SECRET_KEY"], salt="slide-deck").get_signature(str(deck_id)).decode()
-
-
 @bp.post("/rooms/<int:live_session_id>/slides")
 @roles_required(Role.TEACHER)
 @json_errors
@@ -180,18 +174,13 @@ def upload_slides(live_session_id: int):
         raise bad("file", _("Choose a PDF file."))
     slide_service.add_deck(live, upload.filename, upload.read(slide_service.PDF_MAX_BYTES + 1))
     db.session.commit()
-    from ..sockets.rooms import NAMESPACE, slide_state, snapshots
-    snapshots().changed(live.id)  # joiners from now on see the new deck
-    state = slide_state(live.id)
-    socketio.emit("slide", state, to=room_service.room_name(live.id), namespace=NAMESPACE)
-    return state, 201
+    return slide_service.announce_deck(live.id), 201
 
 
 @bp.get("/rooms/slides/<int:deck_id>/<int:number>.webp")
 @public
 def slide_image(deck_id: int, number: int):
-    if not Signer(current_app.config["SECRET_KEY"], salt="slide-deck").verify_signature(
-            str(deck_id).encode(), request.args.get("k", "").encode()):
+    if not slide_service.slide_key_valid(deck_id, request.args.get("k", "")):
         abort(404)
     page = db.session.scalar(select(SlidePage).where(SlidePage.deck_id == deck_id, SlidePage.number == number))
     if page is None:

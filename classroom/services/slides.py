@@ -1,4 +1,5 @@
-"""Slides: a teacher's PDF rendered server-side to small page images that weak connections can load."""
+"""Slides: a teacher's PDF rendered server-side to small page images that weak connections can load, and the
+page a room is shown."""
 from __future__ import annotations
 
 import json
@@ -11,12 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import Signer
+from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import LiveSession, SlideDeck, SlidePage
 from ..validation import storable
 from ..errors import AppError, bad
+from .rooms.roles import NAMESPACE, room_name
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
 PAGES_MAX = 80
@@ -105,6 +110,59 @@ def add_deck(live: LiveSession, title: str, pdf: bytes) -> SlideDeck:
     db.session.flush()
     return deck
 
+
+
+def current_deck(live_session_id: int) -> SlideDeck | None:
+    return db.session.scalar(select(SlideDeck).where(SlideDeck.live_session_id == live_session_id)
+                             .order_by(SlideDeck.id.desc()).limit(1))
+
+
+def slide_json(deck: SlideDeck | None) -> dict:
+    if deck is None:
+        return {"deck": None, "page": 0, "pages": 0, "title": ""}
+    return {"deck": deck.id, "page": deck.current_page, "pages": deck.page_count, "title": deck.title}
+
+
+def show_page(live_session_id: int, data) -> SlideDeck:
+    deck = current_deck(live_session_id)
+    if deck is None:
+        raise AppError(404, "no_slides", _("Upload slides first."))
+    page = data.get("page") if isinstance(data, dict) else None
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= deck.page_count:
+        raise bad("page", _("Choose a page from 1 to %(n)d.", n=deck.page_count))
+    deck.current_page = page
+    return deck
+
+
+def slide_key(deck_id: int) -> str:
+    """Slide images load by <img src>, which cannot carry a room token: the URL carries a signature instead."""
+    return _deck_signer().get_signature(str(deck_id)).decode()
+
+
+def slide_key_valid(deck_id: int, key: str) -> bool:
+    return _deck_signer().verify_signature(str(deck_id).encode(), key.encode())
+
+
+def _deck_signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="slide-deck")
+
+
+def slide_state(live_session_id: int) -> dict:
+    """The slide a room shows now, with the key its images load by."""
+    deck = current_deck(live_session_id)
+    body = slide_json(deck)
+    if deck is not None:
+        body["key"] = slide_key(deck.id)
+    return body
+
+
+def announce_deck(live_session_id: int) -> dict:
+    """After a new deck is committed: joiners from now on are shown it (the room's snapshot is dropped), and
+    everyone in the room sees its first page."""
+    current_app.extensions["rooms"].snapshots.changed(live_session_id)
+    state = slide_state(live_session_id)
+    socketio.emit("slide", state, to=room_name(live_session_id), namespace=NAMESPACE)
+    return state
 
 def deck_scale(page_pixels: list[tuple[float, float]]) -> float:
     """The factor (at most 1) every page's full-width size is multiplied by so the deck stays in DECK_PIXELS_MAX."""

@@ -12,13 +12,18 @@ from ..media import sfu
 from ..media.janus import JanusError
 from ..media.sfu import KINDS, SUBSTREAMS, TARGET, feed_id, sdp_streams
 from ..models import Participant
-from ..services import recordings as recording_service, rooms as room_service
-from ..errors import AppError
-from ..services.rooms import LEARNERS, TEACHER, room_name
-from .rooms import NAMESPACE, SIGNAL_MAX_CHARS, Connection, RoomNamespace, live_session, participant, room_event
+from ..services import recordings as recording_service
+from ..errors import AppError, bad
+from ..services.rooms.payload import flag
+from ..services.rooms.roles import LEARNERS, NAMESPACE, TEACHER, room_name
+from .rooms.guard import Connection, live_session, participant, room_event
+from .rooms.namespace import SIGNAL_MAX_CHARS, RoomNamespace
+from .rooms.registry import rooms
 
-# Students the teacher muted, per session: a muted student who publishes again (a reload) is muted again.
-muted: dict[int, set[int]] = {}
+
+def muted() -> dict[int, set[int]]:
+    """Students the teacher muted, per session: a muted student who publishes again (a reload) is muted again."""
+    return rooms().muted
 
 
 def the_sfu():
@@ -40,20 +45,20 @@ def jsep(data: dict, kind: str) -> dict:
     value = data.get("jsep")
     if not isinstance(value, dict) or value.get("type") != kind or not isinstance(value.get("sdp"), str) \
             or len(value["sdp"]) > SIGNAL_MAX_CHARS or set(value) - {"type", "sdp"}:
-        raise room_service.bad("jsep", _("Send the session description the browser made."))
+        raise bad("jsep", _("Send the session description the browser made."))
     return {"type": kind, "sdp": value["sdp"]}
 
 
 def feed_number(data: dict, field: str = "feed") -> int:
     value = data.get(field)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10 ** 15:
-        raise room_service.bad(field, _("Name the video or audio by its number."))
+        raise bad(field, _("Name the video or audio by its number."))
     return value
 
 
 def body(data) -> dict:
     if not isinstance(data, dict):
-        raise room_service.bad("body", _("Send one JSON object with the event."))
+        raise bad("body", _("Send one JSON object with the event."))
     return data
 
 
@@ -69,7 +74,7 @@ def announce_feeds(live_session_id: int) -> None:
 
 def floor_changed(live_session_id: int, holder_id: int | None) -> None:
     """A student who loses the floor stops being heard at once, whatever their page does."""
-    muted.pop(live_session_id, None)
+    muted().pop(live_session_id, None)
     gateway = sfu()
     if gateway is None:
         return
@@ -127,7 +132,7 @@ def convert_in_app(app, recording_id: int) -> None:
 
 
 def session_ended(live_session_id: int) -> None:
-    muted.pop(live_session_id, None)
+    muted().pop(live_session_id, None)
     gateway = sfu()
     if gateway is not None:
         finish_recording(live_session_id)
@@ -153,19 +158,19 @@ class MediaNamespace(RoomNamespace):
         data = body(data)
         kind = data.get("kind")
         if kind not in KINDS:
-            raise room_service.bad("kind", _("Send your camera or your screen."))
+            raise bad("kind", _("Send your camera or your screen."))
         offer = jsep(data, "offer")
         live_session(connection)
         kinds = set(sdp_streams(offer["sdp"]).values())
         if not kinds or kinds - {"audio", "video"}:
-            raise room_service.bad("jsep", _("Only audio and video can be sent."))
+            raise bad("jsep", _("Only audio and video can be sent."))
         if connection.role != TEACHER:
             if kind != "camera":
                 raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
             if not participant(connection).has_floor:
                 raise AppError(403, "no_floor", _("Wait until the teacher gives you the floor."))
             if kinds != {"audio"}:
-                raise room_service.bad("jsep", _("With the floor you send your voice only."))
+                raise bad("jsep", _("With the floor you send your voice only."))
         gateway = the_sfu()
         recording = recording_service.active(connection.live_session_id) if kind == "camera" else None
         if recording is not None and connection.role == TEACHER:  # a reconnect while recording: stop that one
@@ -173,7 +178,7 @@ class MediaNamespace(RoomNamespace):
         try:
             answer = gateway.publish(request.sid, connection.live_session_id, connection.participant_id, kind,
                                      offer, record_as=None)
-            if connection.participant_id in muted.get(connection.live_session_id, ()):
+            if connection.participant_id in muted().get(connection.live_session_id, ()):
                 gateway.moderate(connection.live_session_id, feed_id(connection.participant_id, kind), ["0"], True)
         except JanusError as exc:
             raise janus_failed(exc)
@@ -183,7 +188,7 @@ class MediaNamespace(RoomNamespace):
     def on_media_unpublish(self, connection: Connection, data):
         kind = body(data).get("kind")
         if kind not in KINDS:
-            raise room_service.bad("kind", _("Send your camera or your screen."))
+            raise bad("kind", _("Send your camera or your screen."))
         if the_sfu().unpublish(request.sid, kind):
             announce_feeds(connection.live_session_id)
 
@@ -193,7 +198,7 @@ class MediaNamespace(RoomNamespace):
         feed = feed_number(data)
         substream = data.get("substream")
         if substream is not None and substream not in SUBSTREAMS:
-            raise room_service.bad("substream", _("Choose a quality of 0, 1 or 2."))
+            raise bad("substream", _("Choose a quality of 0, 1 or 2."))
         live_session(connection)
         try:
             offer, streams = the_sfu().subscribe(request.sid, connection.live_session_id,
@@ -222,10 +227,10 @@ class MediaNamespace(RoomNamespace):
         data = body(data)
         target, candidate = data.get("target"), data.get("candidate")
         if not isinstance(target, str) or not TARGET.match(target):
-            raise room_service.bad("target", _("Name the connection this candidate is for."))
+            raise bad("target", _("Name the connection this candidate is for."))
         if candidate is not None and (not isinstance(candidate, dict) or not isinstance(candidate.get("candidate"), str)
                                       or len(candidate["candidate"]) > 1000):
-            raise room_service.bad("candidate", _("Send the candidate the browser found."))
+            raise bad("candidate", _("Send the candidate the browser found."))
         try:
             the_sfu().trickle(request.sid, target, candidate and {
                 k: candidate[k] for k in ("candidate", "sdpMid", "sdpMLineIndex") if k in candidate})
@@ -238,7 +243,7 @@ class MediaNamespace(RoomNamespace):
         data = body(data)
         feed, substream = feed_number(data), data.get("substream")
         if substream not in SUBSTREAMS or isinstance(substream, bool):
-            raise room_service.bad("substream", _("Choose a quality of 0, 1 or 2."))
+            raise bad("substream", _("Choose a quality of 0, 1 or 2."))
         try:
             the_sfu().layer(request.sid, feed, substream)
         except JanusError as exc:
@@ -250,14 +255,14 @@ class MediaNamespace(RoomNamespace):
         their audio; on both paths their page turns the microphone off and says why."""
         data = body(data)
         target_id = feed_number(data, "id")
-        is_muted = room_service.flag(data, "muted")
+        is_muted = flag(data, "muted")
         live_session(connection)
         target = db.session.get(Participant, target_id)
         if target is None or target.live_session_id != connection.live_session_id or target.role not in LEARNERS:
             raise AppError(404, "not_found", _("This participant is not in the room."))
         if not target.has_floor:
             raise AppError(409, "no_floor", _("Only the student who has the floor can be muted."))
-        session_muted = muted.setdefault(connection.live_session_id, set())
+        session_muted = muted().setdefault(connection.live_session_id, set())
         (session_muted.add if is_muted else session_muted.discard)(target_id)
         gateway = sfu()
         if gateway is not None:
@@ -271,7 +276,7 @@ class MediaNamespace(RoomNamespace):
     @room_event(roles={TEACHER}, changes_room=False)
     def on_media_record(self, connection: Connection, data):
         """The teacher starts or stops recording their camera and microphone (the SFU path only)."""
-        on = room_service.flag(body(data), "on")
+        on = flag(body(data), "on")
         live = live_session(connection)
         gateway = the_sfu()
         if not on:
@@ -285,5 +290,5 @@ class MediaNamespace(RoomNamespace):
             gateway.recording(live.id, request.sid, recording.base_name)
         except JanusError as exc:
             raise janus_failed(exc)
-        db.session.commit()
+        yield
         emit("recording", {"on": True, "id": recording.id}, to=room_name(live.id))

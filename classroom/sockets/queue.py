@@ -9,15 +9,15 @@ import time
 
 import socketio
 
-NAMESPACE = "/room"
-# When this process last got its subscription back (time.monotonic()): room snapshots loaded before it may have
-# missed changes made on other processes meanwhile, so a client's `sync {"state": true}` does not use them.
-subscribed_at = 0.0
+from ..services.rooms.roles import NAMESPACE
 
 
 class ResyncingRedisManager(socketio.RedisManager):
+    # When this process last got its subscription back (time.monotonic()): room snapshots loaded before it may
+    # have missed changes made on other processes meanwhile, so a client's `sync {"state": true}` does not use them.
+    subscribed_at = 0.0
+
     def _redis_listen_with_retries(self):  # python-socketio's loop, plus the resync after a loss
-        global subscribed_at
         retry_sleep = 1
         subscribed = False
         lost = False
@@ -30,7 +30,7 @@ class ResyncingRedisManager(socketio.RedisManager):
                     retry_sleep = 1
                     if lost:
                         lost = False
-                        subscribed_at = time.monotonic()
+                        self.subscribed_at = time.monotonic()
                         self._get_logger().warning("message queue subscription is back; clients resync")
                         # To this process's clients only: the other processes did not lose anything.
                         self.emit("resync", {}, namespace=NAMESPACE, ignore_queue=True)
@@ -42,6 +42,11 @@ class ResyncingRedisManager(socketio.RedisManager):
                 lost = True
                 time.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, 8)  # the library waits up to 60 s; a class cannot
+
+
+def resubscribed_at(manager) -> float:
+    """When the process's message queue last got its subscription back; 0 if it never lost it, or has none."""
+    return getattr(manager, "subscribed_at", 0.0)
 
 
 def default_channel(secret_key: str, database_url: str) -> str:

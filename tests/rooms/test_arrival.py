@@ -15,7 +15,7 @@ from .conftest import events, received
 def coalesced(room_app):
     room_app.config["ROOM_PRESENCE_SECONDS"] = 0.05
     yield room_app
-    room_app.extensions["room_fanout"].stop()
+    room_app.extensions["rooms"].stop()
 
 
 def wait_for(check, seconds: float = 3.0):

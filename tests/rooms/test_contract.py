@@ -99,7 +99,7 @@ def test_token_is_bound_to_its_participant_and_session(room_app, room, factory, 
     other = make_room(room_app, factory)
     token = joiner.token(other.code, "Yohana")
     with room_app.app_context():
-        from classroom.services.rooms import read_token
+        from classroom.services.rooms.access import read_token
         claims = read_token(token)
     forged = URLSafeTimedSerializer("test-secret", salt="room-token").dumps(
         {"s": room.id, "p": claims.participant_id, "r": "student"})

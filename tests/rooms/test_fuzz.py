@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from classroom.extensions import socketio
-from classroom.sockets import rooms as room_socket
+from classroom.sockets.rooms import guard as room_guard, namespace as room_namespace
 
 from .conftest import events, received
 
@@ -64,7 +64,7 @@ def could_be_valid(event: str, payload) -> bool:
         "lock": lambda p: isinstance(p.get("locked"), bool),
         "remove": lambda p: small_int(p.get("id")),
         "headcount": lambda p: "count" in p and counts(p["count"]),
-        "signal": lambda p: small_int(p.get("to")) and p.get("kind") in room_socket.SIGNAL_KINDS,
+        "signal": lambda p: small_int(p.get("to")) and p.get("kind") in room_namespace.SIGNAL_KINDS,
     }[event]
     return shape(payload)
 
@@ -115,7 +115,7 @@ def assert_only_an_error_to_the_sender(members, role: str) -> None:
 @pytest.fixture
 def no_flood_limit(monkeypatch):
     """Payload checks, not the flood limit, should answer here (the flood has its own test below)."""
-    monkeypatch.setattr(room_socket, "LIMITS", {kind: (10**9, 10**9) for kind in room_socket.LIMITS})
+    monkeypatch.setattr(room_guard, "LIMITS", {kind: (10**9, 10**9) for kind in room_guard.LIMITS})
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -172,7 +172,7 @@ def flood(cast, role: str) -> None:
     for _ in range(100):  # now valid chat, far above the rate: the flooder is slowed, the room is not flooded
         cast[role].emit("chat", {"text": "spam"}, namespace="/room")
     delivered = len(events(cast["watcher"], "chat"))
-    assert delivered <= room_socket.LIMITS["chat"][0] + 3  # the burst, and what refills while it runs
+    assert delivered <= room_guard.LIMITS["chat"][0] + 3  # the burst, and what refills while it runs
     assert_room_goes_on(cast)
 
 
@@ -209,10 +209,11 @@ def test_malformed_packets_do_not_break_the_connection(cast):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(sorted(room_socket.SIGNAL_KINDS - {"offer"})), data=junk)
-def test_a_signals_opaque_data_reaches_its_one_peer_or_is_refused(no_flood_limit, cast, kind, data):
+@given(kind=st.sampled_from(sorted(room_namespace.SIGNAL_KINDS - {"offer"})), data=junk)
+def test_a_signals_opaque_data_reaches_its_one_peer_or_is_refused(no_flood_limit, room_app, cast, kind, data):
     """`data` is the browsers' business (SDP, ICE): whatever it holds goes to the one peer or back as an error."""
-    teacher_id = next(c.participant_id for c in room_socket.connections.values() if c.role == "teacher")
+    teacher_id = next(c.participant_id for c in room_app.extensions["rooms"].connections.values()
+                      if c.role == "teacher")
     drain(cast)
     cast["student"].emit("signal", {"to": teacher_id, "kind": kind, "data": data}, namespace="/room")
     answer, to_teacher = received(cast["student"]), received(cast["teacher"])

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from classroom import create_app
 from classroom.extensions import db, socketio
 from classroom.models import AttendanceInterval, LiveSession
-from classroom.services import attendance as attendance_service, join_codes, rooms as room_service
+from classroom.services import attendance as attendance_service, join_codes
+from classroom.services.rooms import presence
 
 from .conftest import events, make_room, start_room_servers, stop_room_servers
 
@@ -161,7 +162,7 @@ def test_the_apps_own_origins_open_a_room_socket(app, served_room, transport):
 def connect_error(app, token: str) -> dict | None:
     """Connect as the page does; the data of the connect error the client gets, or None if it got in."""
     from flask_socketio import ConnectionRefusedError
-    from classroom.sockets.rooms import RoomNamespace
+    from classroom.sockets.rooms.namespace import RoomNamespace
     refusals = []
     original = RoomNamespace.on_connect
 
@@ -195,7 +196,7 @@ def test_a_locked_room_refuses_tokens_handed_out_before_the_lock(room_app, room,
     refusal = connect_error(room_app, early_token)
     assert refusal["error"] == "locked" and "mengunci" in refusal["message"]
     with room_app.app_context():
-        assert [m["name"] for m in room_service.members(room.id)] == ["Cut Nyak Rahmah", "Yohana"]
+        assert [m["name"] for m in presence.members(room.id)] == ["Cut Nyak Rahmah", "Yohana"]
     assert in_class.is_connected("/room")  # who is in stays in
 
 

@@ -23,7 +23,7 @@ def beating(room_app):
     """Coalesced presence, as in production, with a fast heartbeat so that a test sees it."""
     room_app.config.update(ROOM_PRESENCE_SECONDS=0.05, ROOM_HEARTBEAT_SECONDS=0.1, ROOM_SERVER_SILENT_SECONDS=1.0)
     yield room_app
-    room_app.extensions["room_fanout"].stop()
+    room_app.extensions["rooms"].stop()
 
 
 def wait_for(check, seconds: float = 5.0):
@@ -84,7 +84,7 @@ def test_the_attendance_report_closes_a_silent_server_even_with_nobody_connected
 
 def test_a_process_taken_for_dead_makes_its_connections_present_again(beating, room, joiner):
     yohana = joiner.student(room.code, "Yohana")
-    server_id = beating.extensions["room_fanout"].server_id
+    server_id = beating.extensions["rooms"].server.server_id
 
     def open_intervals():
         with beating.app_context():
@@ -120,11 +120,11 @@ def test_a_removal_that_came_before_the_attendance_row_still_disconnects(beating
 def test_a_process_back_from_a_database_outage_does_not_take_the_others_for_dead(room_app, room):
     """After the database was away, every process's last heartbeat is old; the first one back must not close
     the attendance of all the others, which are alive and beat again as soon as they reach the database."""
-    from classroom.sockets.rooms import PresenceFanout
+    from classroom.sockets.rooms.servers import ServerProcess
 
     room_app.config.update(ROOM_HEARTBEAT_SECONDS=10, ROOM_SERVER_SILENT_SECONDS=45)
     markus = a_student_on_a_dead_server(room_app, room, "Markus", joined_minutes_ago=20, silent_minutes=2)
-    this_process = PresenceFanout(room_app)  # its loop is not started: the test calls its heartbeat itself
+    this_process = ServerProcess(room_app)  # no fan-out loop: the test calls its heartbeat itself
 
     def markus_present() -> bool:
         with room_app.app_context():

@@ -161,7 +161,7 @@ def test_a_sender_whose_handler_waits_stalls_no_one_else(app, factory, tmp_path,
         pytest.skip(f"no Redis at {REDIS_URL}")
     import redis
 
-    from classroom.sockets.rooms import chat_order_key
+    from classroom.sockets.rooms.ordering import chat_order_key
 
     [(process, url)] = start_room_servers(app, tmp_path, queue_url=REDIS_URL, embedded=embedded)
     waiting_room, other_room = make_room(app, factory), make_room(app, factory)
