@@ -36,9 +36,6 @@ TOO_MANY_PAGES, PAGE_TOO_TALL = 3, 4  # the child's exit codes for refusals it c
 # more than this much of a core: 80 pages of 1:5 had rendered 369 MP, 16 s of a worker (docs/reliability.md).
 DECK_PIXELS_MAX = 80 * 960 * 625
 RENDERS_AT_ONCE = 2  # per web process: each render is a child process that takes a core while it runs
-_render_slots = threading.BoundedSemaphore(RENDERS_AT_ONCE)
-_rooms_rendering: set[int] = set()
-_rendering_guard = threading.Lock()
 
 
 @dataclass
@@ -76,29 +73,36 @@ def render_pdf(pdf: bytes) -> list[RenderedPage]:
                 for p in listing]
 
 
-@contextmanager
-def render_slot(live_session_id: int):
+class RenderSlots:
     """One upload at a time per room, and RENDERS_AT_ONCE per process: a second upload is refused at once, in
-    words, instead of queueing more rendering behind the first."""
-    with _rendering_guard:
-        if live_session_id in _rooms_rendering:
-            raise AppError(409, "busy", _("A PDF for this room is still being prepared. Wait for it, then upload the next."))
-        if not _render_slots.acquire(blocking=False):
-            raise AppError(503, "busy", _("Slides for other rooms are being prepared. Please try again in a moment."))
-        _rooms_rendering.add(live_session_id)
-    try:
-        yield
-    finally:
-        with _rendering_guard:
-            _rooms_rendering.discard(live_session_id)
-            _render_slots.release()
+    words, instead of queueing more rendering behind the first. The process's rooms registry holds one."""
+
+    def __init__(self, at_once: int = RENDERS_AT_ONCE):
+        self.free = threading.BoundedSemaphore(at_once)
+        self.rooms: set[int] = set()
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def held(self, live_session_id: int):
+        with self.lock:
+            if live_session_id in self.rooms:
+                raise AppError(409, "busy", _("A PDF for this room is still being prepared. Wait for it, then upload the next."))
+            if not self.free.acquire(blocking=False):
+                raise AppError(503, "busy", _("Slides for other rooms are being prepared. Please try again in a moment."))
+            self.rooms.add(live_session_id)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.rooms.discard(live_session_id)
+                self.free.release()
 
 
 def add_deck(live: LiveSession, title: str, pdf: bytes) -> SlideDeck:
     title = (title or "slides.pdf")[:200]
     if not storable(title):  # checked before the render, not at the insert after it (PostgreSQL refuses NUL)
         raise bad("file", _("The file name contains characters that cannot be stored. Rename the file."))
-    with render_slot(live.id):
+    with current_app.extensions["rooms"].renders.held(live.id):
         pages = render_pdf(pdf)
     if not pages:
         raise bad("file", _("This PDF has no pages."))

@@ -130,15 +130,16 @@ def test_a_deck_of_tall_pages_renders_within_the_pixel_budget(upload, room_app):
     assert len({w for w, _ in sizes}) == 1 and sizes[0][0] >= 400  # still one readable width for the whole deck
 
 
-def test_a_second_upload_to_a_room_waits_for_the_first_in_words(upload, room):
-    with slides.render_slot(room.id):  # the room's first PDF is still being prepared
+def test_a_second_upload_to_a_room_waits_for_the_first_in_words(upload, room_app, room):
+    with room_app.extensions["rooms"].renders.held(room.id):  # the room's first PDF is still being prepared
         response = upload(make_pdf(1))
     assert response.status_code == 409 and "masih disiapkan" in response.get_json()["message"]
     assert upload(make_pdf(1)).status_code == 201  # once it is done, the next is taken
 
 
-def test_a_process_renders_only_a_few_decks_at_once(upload):
-    with slides.render_slot(10**6), slides.render_slot(10**6 + 1):  # two other rooms are rendering
+def test_a_process_renders_only_a_few_decks_at_once(upload, room_app):
+    renders = room_app.extensions["rooms"].renders
+    with renders.held(10**6), renders.held(10**6 + 1):  # two other rooms are rendering
         response = upload(make_pdf(1))
     assert response.status_code == 503 and response.get_json()["error"] == "busy"
 

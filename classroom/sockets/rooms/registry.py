@@ -1,5 +1,6 @@
 """What one server process holds of its rooms, in one object (`app.extensions["rooms"]`): its connections and
-their slots, the caches, the locks, its identity among the server processes, and the presence fan-out."""
+their slots, the caches, the locks, its identity among the server processes, the presence fan-out, and the
+slide renders under way."""
 from __future__ import annotations
 
 import threading
@@ -7,6 +8,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
+
+from ...services.slides import RenderSlots
 
 if TYPE_CHECKING:
     from .fanout import PresenceFanout
@@ -31,6 +34,7 @@ class RoomRegistry:
         self.room_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)  # chat's store-then-send
         self.session_facts: dict[int, tuple[float, dict]] = {}  # services/rooms/access.session_json
         self.muted: dict[int, set[int]] = {}  # students the teacher muted, per session (sockets/media.py)
+        self.renders = RenderSlots()  # slide decks being rendered (services/slides.py)
         self._redis = None
 
     def shared_redis(self):
