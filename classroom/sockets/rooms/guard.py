@@ -1,5 +1,6 @@
-"""The guard every room event passes: a known connection, its role, its flood limit, one JSON object, and the
-one commit; a refusal goes back to the sender alone as `error`."""
+"""Who gets into a room and what each event may do: admission at connect (token, connection slots, lock), and
+the guard every event passes (a known connection, its role, its flood limit, one JSON object, and the one
+commit); a refusal goes back to the sender alone as `error`."""
 from __future__ import annotations
 
 import inspect
