@@ -260,3 +260,10 @@ def test_many_connects_at_once_with_one_token_get_no_more_than_the_limit(room_ap
     for thread in threads:
         thread.join()
     assert results.count(True) == 3
+
+
+@pytest.mark.parametrize("token", ["\ud800", "é" * 40])
+def test_a_token_of_characters_no_room_pass_has_is_refused_as_not_valid(room_app, token):
+    """A pass is URL-safe base64; a lone surrogate (JSON can carry one) had crashed the connect instead."""
+    refusal = connect_error(room_app, token)
+    assert refusal["error"] == "unauthorized"

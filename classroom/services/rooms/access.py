@@ -96,6 +96,8 @@ def read_token(token) -> TokenClaims:
     """The claims of a valid room token; AppError 401 when missing, forged or expired."""
     if not isinstance(token, str) or not token or len(token) > 512:
         raise AppError(401, "unauthorized", _("A room token is needed to enter."))
+    if not token.isascii():  # a pass is URL-safe base64; a lone surrogate would not even encode
+        raise AppError(401, "unauthorized", _("This room pass is not valid."))
     try:
         claims = _serializer().loads(token, max_age=current_app.config.get("ROOM_TOKEN_SECONDS", 3 * 3600))
     except SignatureExpired:
