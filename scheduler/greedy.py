@@ -33,10 +33,6 @@ def greedy_assign(compiled: Compiled, order=None, state: TeacherState | None = N
     return chosen, state
 
 
-def score_of(compiled: Compiled, chosen: dict[int, tuple[int, list[int]]]) -> int:
-    return compiled.score(chosen)
-
-
 def greedy(instance: Instance, compiled: Compiled | None = None) -> Solution:
     """The baseline the project's solver must never fall below."""
     from .reasons import build_solution

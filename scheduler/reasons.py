@@ -119,11 +119,10 @@ def _by_teacher(assigned) -> dict[int, list[int]]:
 
 def build_solution(c: Compiled, assigned: dict[int, tuple[int, list[int]]], state: TeacherState, *,
                    solver: str, status: str, bound: int | None, seconds: float) -> Solution:
-    from .greedy import score_of
     assignments = [c.to_assignment(r, t, ticks) for r, (t, ticks) in sorted(assigned.items())]
     by_teacher = _by_teacher(assigned)
     unassigned = [explain(c, r, assigned, state, by_teacher) for r in range(c.n_requests) if r not in assigned]
-    objective = score_of(c, assigned)
+    objective = c.score(assigned)
     if bound is not None:
         bound = max(bound, objective)
     return Solution(c.instance.name, solver, status, objective, bound, seconds, assignments, unassigned)

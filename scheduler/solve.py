@@ -15,7 +15,7 @@ from .bounds import lagrangian_bound
 from .compiled import Compiled, TeacherState
 from .cpsat import SubProblem, solve_subproblem
 from .distributed import LocalPieces
-from .greedy import greedy_assign, score_of
+from .greedy import greedy_assign
 from .lp_bound import lp_bound
 from .model import Instance, Solution
 from .reasons import build_solution
@@ -147,7 +147,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
     best_score = -1
     for order in _greedy_orders(c):
         part, _ = greedy_assign(c, order=order, state=_copy_state(base), skip=set(pinned))
-        score = score_of(c, {**pinned, **part})
+        score = c.score({**pinned, **part})
         if score > best_score:
             greedy_part, best_score = part, score
             report({"objective": best_score, "bound": None})
@@ -181,7 +181,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
                                     time_limit=min(10.0, 0.15 * time_limit))
     status = "FEASIBLE"
     pinned_schools = {int(c.r_school[r]) for r in pinned}
-    fixed_objective = score_of(c, pinned) if pinned else 0
+    fixed_objective = c.score(pinned) if pinned else 0
 
     if not free:
         status, bound = "OPTIMAL", best_score
@@ -199,7 +199,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
             best, stats_lns = _lns(c, best, set(pinned), lns_deadline, workers, report, stop, seed, bound,
                                    pieces)
             stats.update(stats_lns)
-            best_score = score_of(c, best)
+            best_score = c.score(best)
         # ...then the whole model, warm-started from the best so far, proves or polishes
         remaining = deadline - time.perf_counter()
         if remaining > 0.2 and not (stop and stop.is_set()):
@@ -213,18 +213,18 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
                 bound = whole if bound is None else min(bound, whole)
             if res.status in ("OPTIMAL", "FEASIBLE"):
                 candidate = {**pinned, **res.assigned}
-                if score_of(c, candidate) >= best_score:
+                if c.score(candidate) >= best_score:
                     best = candidate
-                    best_score = score_of(c, best)
+                    best_score = c.score(best)
                 if res.status == "OPTIMAL":
                     status = "OPTIMAL"
     else:
         best, stats_lns = _lns(c, best, set(pinned), deadline, workers, report, stop, seed, bound, pieces)
         stats.update(stats_lns)
-        best_score = score_of(c, best)
+        best_score = c.score(best)
 
     best = _fill(c, best, set(pinned))
-    best_score = score_of(c, best)
+    best_score = c.score(best)
     if pinned:
         # The bound so far holds with the kept assignments fixed; `bound` must hold for the
         # instance itself, so relax the kept ones again (the LP when small, else the greedy-free
@@ -337,7 +337,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
             for t in c.pairs[r].tolist():
                 candidates_of[t].append(r)
     best = dict(best)
-    best_score = score_of(c, best)
+    best_score = c.score(best)
     iterations = improved = 0
     max_pairs = 600
     busy_teachers: set[int] = set()
@@ -364,7 +364,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
         sub = SubProblem(requests, _state_of(c, outside), teachers=teachers,
                          served_schools={int(c.r_school[r]) for r in outside},
                          hint={r: best[r] for r in requests if r in best},
-                         fixed_objective=score_of(c, outside))
+                         fixed_objective=c.score(outside))
         limit = min(LNS_SUB_SECONDS, deadline - time.perf_counter() - 0.3)
         if limit < 0.3:
             return False
@@ -401,7 +401,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
                     continue
                 candidate = {r: v for r, v in best.items() if r not in chosen}
                 candidate.update(res.assigned)
-                score = score_of(c, candidate)
+                score = c.score(candidate)
                 if score > best_score:
                     best, best_score = candidate, score
                     improved += 1
