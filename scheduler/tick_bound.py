@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from .bounds import teacher_day_capacity
+from .bounds import BIG, school_values, served_requests, teacher_day_capacity
 from .compiled import DAY, WEEK, Compiled
 
 INF = 1e18
@@ -103,9 +103,8 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
     lam = np.zeros(T)
     if multipliers:
         mu, lam = multipliers["mu"].copy(), multipliers["lam"].copy()
-    r_school = c.r_school[e.requests]
-    n_schools = len(c.instance.schools)
-    bonus = float(c.bonus)
+    # each request's best reduced value, -BIG where it has no pair (as bounds.school_values wants)
+    request_value = np.full(c.n_requests, -BIG)
     rows = np.arange(e.n_pairs)
     best = np.inf
     alpha, stall = 2.0, 0
@@ -125,13 +124,9 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
         used = np.cumsum(sorted_cost, axis=1)[rows, spw - 1]
         value = w - lam[e.pt] * spw - used
         per_request = np.maximum.reduceat(value, e.req_start)
-        positive = np.maximum(per_request, 0.0)
-        # each school: its positive requests, plus the bonus if serving one is worth it
-        school_sum = np.bincount(r_school, weights=positive, minlength=n_schools)
-        school_best = np.full(n_schools, -INF)
-        np.maximum.at(school_best, r_school, per_request)
-        with_bonus = np.where(school_best > 0, school_sum + bonus, np.maximum(0.0, school_best + bonus))
-        total = float(pi.sum() + (mu * cap_day).sum() + lam @ cap_week + with_bonus.sum())
+        request_value[e.requests] = per_request
+        total = float(pi.sum() + (mu * cap_day).sum() + lam @ cap_week
+                      + school_values(c, request_value).sum())
         if total < best - 1e-9 * abs(total):
             best, stall = total, 0
         else:
@@ -141,9 +136,7 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
         if time.perf_counter() - began > seconds or alpha < 1e-6:
             break
         # the relaxed choice: served requests (the best pair of each), then their starts
-        serve = per_request > 0
-        rescue = (school_best <= 0) & (school_best + bonus > 0)
-        serve |= rescue[r_school] & (per_request == school_best[r_school])
+        serve = served_requests(c, request_value)[e.requests]
         seg_len = np.diff(np.r_[e.req_start, e.n_pairs])
         best_pair = np.repeat(per_request, seg_len) == value
         req_of_pair = np.repeat(np.arange(len(e.req_start)), seg_len)
