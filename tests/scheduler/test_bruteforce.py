@@ -67,16 +67,19 @@ def options(inst, req):
                 yield t.id, [Session(d, m) for d, m in zip(chosen, times)]
 
 
-def brute_force(inst) -> int:
-    best = 0
+def timetables(inst):
+    """Every timetable the validator accepts, with its report."""
     per_request = [list(options(inst, r)) for r in inst.requests]
     for combo in itertools.product(*per_request):
         assignments = [Assignment(r.id, o[0], o[1]) for r, o in zip(inst.requests, combo) if o]
         unassigned = [Unassigned(r.id, "-") for r, o in zip(inst.requests, combo) if not o]
         report = validate(inst, Solution("x", "brute", "", 0, None, 0, assignments, unassigned))
         if report.valid:
-            best = max(best, report.score)
-    return best
+            yield assignments, report
+
+
+def brute_force(inst) -> int:
+    return max((report.score for _, report in timetables(inst)), default=0)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,3 +96,14 @@ def test_solver_matches_brute_force(data):
     assert lagrangian_bound(compiled, seconds=0.2, iterations=200) >= best
     assert tick_bound(compiled, seconds=0.2, iterations=200, target=best) >= best
     assert lp_bound(compiled, SubProblem(list(range(compiled.n_requests)), TeacherState(compiled))) >= best
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances())
+def test_engine_and_validator_score_every_timetable_alike(data):
+    """The engine's score (Compiled.score) and the validator's independent copy agree."""
+    inst = load_instance(data)
+    compiled = Compiled(inst)
+    for assignments, report in timetables(inst):
+        chosen = {r: (t, ticks) for r, t, ticks in map(compiled.from_assignment, assignments)}
+        assert compiled.score(chosen) == report.score
