@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver.python import model_builder
 
 from .compiled import WEEK, Compiled
 from .cpsat import SubProblem, collect_pairs, useful_starts
@@ -20,11 +20,8 @@ from .cpsat import SubProblem, collect_pairs, useful_starts
 def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) -> int | None:
     """Upper bound on fixed_objective + the best the free requests can add; None if not solved."""
     began = time.perf_counter()
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None
-    objective = lp.Objective()
-    objective.SetMaximization()
+    lp = model_builder.Model()
+    objective = []
     a_by_request: dict[int, list] = defaultdict(list)
     for t, pairs in collect_pairs(c, sub).items():
         if time.perf_counter() - began > time_limit / 2 or (stop is not None and stop.is_set()):
@@ -37,45 +34,47 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) 
             if len(np.unique(days)) < spw:
                 continue
             name = c.pair_name(p.r, t)
-            a = lp.NumVar(0, 1, f"a[{name}]")
+            a = lp.new_num_var(0, 1, f"a[{name}]")
             a_by_request[p.r].append(a)
-            objective.SetCoefficient(a, c.weight(p.r, t))
+            objective.append(c.weight(p.r, t) * a)
             week.append((spw, a))
             xs, per_day = [], defaultdict(list)
             span = int(c.dur[p.r]) + c.brk
             for s, d, td in zip(starts.tolist(), days.tolist(), tdays.tolist()):
-                x = lp.NumVar(0, 1, f"x[{name},{s}]")
+                x = lp.new_num_var(0, 1, f"x[{name},{s}]")
                 xs.append(x)
                 per_day[d].append(x)
                 per_tday[td].append(x)
                 arcs.append((s, span, x))
-            lp.Add(sum(xs) == spw * a)
+            lp.add(sum(xs) == spw * a)
             for day_xs in per_day.values():
-                lp.Add(sum(day_xs) <= a)
+                lp.add(sum(day_xs) <= a)
         if not week:
             continue
-        lp.Add(sum(k * a for k, a in week) <= int(c.max_week[t] - sub.state.week_count[t]))
+        lp.add(sum(k * a for k, a in week) <= int(c.max_week[t] - sub.state.week_count[t]))
         for td, xs in per_tday.items():
-            lp.Add(sum(xs) <= int(c.max_day[t] - sub.state.day_count[t, td]))
+            lp.add(sum(xs) <= int(c.max_day[t] - sub.state.day_count[t, td]))
         for s in sorted({arc[0] for arc in arcs}):
             members = [v for (st, sp, v) in arcs if (s - st) % WEEK < sp]
             if len(members) > 1:
-                lp.Add(sum(members) <= 1)
+                lp.add(sum(members) <= 1)
     schools: dict[int, list] = defaultdict(list)
     for r, avs in a_by_request.items():
-        lp.Add(sum(avs) <= 1)
+        lp.add(sum(avs) <= 1)
         schools[int(c.r_school[r])].extend(avs)
     for s, avs in schools.items():
         if s not in sub.served_schools and c.bonus:
-            b = lp.NumVar(0, 1, f"bonus[{c.instance.schools[s].id}]")
-            lp.Add(b <= sum(avs))
-            objective.SetCoefficient(b, c.bonus)
+            b = lp.new_num_var(0, 1, f"bonus[{c.instance.schools[s].id}]")
+            lp.add(b <= sum(avs))
+            objective.append(c.bonus * b)
     remaining = time_limit - (time.perf_counter() - began)
     if remaining <= 0.1 or (stop is not None and stop.is_set()):
         return None
-    lp.SetTimeLimit(int(remaining * 1000))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+    lp.maximize(sum(objective))
+    solver = model_builder.Solver("glop")
+    solver.set_time_limit_in_seconds(remaining)
+    if solver.solve(lp) != model_builder.SolveStatus.OPTIMAL:
         return None
-    value = objective.Value()
+    value = solver.objective_value
     # floating point: leave a margin before rounding down to the integer score
     return sub.fixed_objective + int(math.floor(value * (1 + 1e-7) + 1e-4))
