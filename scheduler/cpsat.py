@@ -16,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -108,6 +108,26 @@ def useful_starts(c: Compiled, t: int, pairs: list[_Pair], hint) -> list[np.ndar
     return [pts[p.starts] for p in pairs]
 
 
+def model_pairs(c: Compiled, t: int, pairs: list[_Pair], hint) -> Iterator[_Pair]:
+    """Teacher t's pairs on their left-justified starts, less those left with too few school days."""
+    for p, sel in zip(pairs, useful_starts(c, t, pairs, hint)):
+        if len(np.unique(p.days[sel])) >= int(c.spw[p.r]):
+            yield _Pair(p.r, t, p.starts[sel], p.days[sel], p.tdays[sel])
+
+
+def clique_cuts(arcs: list[tuple[int, int, object]]) -> Iterator[list]:
+    """Groups of one teacher's sessions (start, span, variable) of which at most one can take
+    place: every two clashing sessions meet at the start of one of them. Each group once."""
+    arcs = sorted(arcs, key=lambda a: a[0])
+    seen = set()
+    for s in sorted({a[0] for a in arcs}):
+        members = [v for (st, sp, v) in arcs if (s - st) % WEEK < sp]
+        key = tuple(id(v) for v in members)
+        if len(members) > 1 and key not in seen:
+            seen.add(key)
+            yield members
+
+
 def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers: int,
                      progress: Callable[[dict], None] | None = None,
                      stop: threading.Event | None = None, started: float | None = None,
@@ -123,15 +143,11 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
     n_vars = 0
     hint = sub.hint
     for t, pairs in by_teacher.items():
-        keep = useful_starts(c, t, pairs, hint)
         arcs = []        # (start, span, var)
         per_tday: dict[int, list] = defaultdict(list)
         week_terms = []
-        for p, sel in zip(pairs, keep):
-            starts, days, tdays = p.starts[sel], p.days[sel], p.tdays[sel]
+        for p in model_pairs(c, t, pairs, hint):
             spw = int(c.spw[p.r])
-            if len(np.unique(days)) < spw:
-                continue
             name = c.pair_name(p.r, t)
             a = model.new_bool_var(f"a[{name}]")       # teacher t serves request r
             a_vars[(p.r, t)] = a
@@ -144,7 +160,7 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
             xs = []
             per_day: dict[int, list] = defaultdict(list)
             span = int(c.dur[p.r]) + c.brk
-            for s, d, td in zip(starts.tolist(), days.tolist(), tdays.tolist()):
+            for s, d, td in zip(p.starts.tolist(), p.days.tolist(), p.tdays.tolist()):
                 x = model.new_bool_var(f"x[{name},{s}]")   # a session starts at tick s
                 model.add_hint(x, s in hinted)
                 xs.append(x)
@@ -152,7 +168,7 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
                 per_tday[td].append(x)
                 arcs.append((s, span, x))
             n_vars += len(xs) + 1
-            x_of[(p.r, t)] = list(zip(starts.tolist(), xs))
+            x_of[(p.r, t)] = list(zip(p.starts.tolist(), xs))
             model.add(sum(xs) == spw * a)
             for d, day_xs in per_day.items():
                 if len(day_xs) > 1:
@@ -167,17 +183,8 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
             room = int(c.max_day[t] - sub.state.day_count[t, td])
             if len(xs) > room:
                 model.add(sum(xs) <= room)
-        # clique cuts: every pair of clashing sessions meets at the start of one of them
-        arcs.sort(key=lambda a: a[0])
-        starts_arr = np.array([a[0] for a in arcs])
-        seen = set()
-        for s in sorted(set(starts_arr.tolist())):
-            members = [v for (st, sp, v) in arcs if (s - st) % WEEK < sp]
-            if len(members) > 1:
-                key = tuple(id(v) for v in members)
-                if key not in seen:
-                    seen.add(key)
-                    model.add_at_most_one(members)
+        for members in clique_cuts(arcs):
+            model.add_at_most_one(members)
     # a request is served by at most one teacher; the school bonus needs one served request
     schools: dict[int, list] = defaultdict(list)
     for r, avs in a_by_request.items():

@@ -10,11 +10,10 @@ import math
 import time
 from collections import defaultdict
 
-import numpy as np
 from ortools.linear_solver.python import model_builder
 
-from .compiled import WEEK, Compiled
-from .cpsat import SubProblem, collect_pairs, useful_starts
+from .compiled import Compiled
+from .cpsat import SubProblem, clique_cuts, collect_pairs, model_pairs
 
 
 def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) -> int | None:
@@ -26,13 +25,9 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) 
     for t, pairs in collect_pairs(c, sub).items():
         if time.perf_counter() - began > time_limit / 2 or (stop is not None and stop.is_set()):
             return None
-        keep = useful_starts(c, t, pairs, {})
         arcs, per_tday, week = [], defaultdict(list), []
-        for p, sel in zip(pairs, keep):
-            starts, days, tdays = p.starts[sel], p.days[sel], p.tdays[sel]
+        for p in model_pairs(c, t, pairs, {}):
             spw = int(c.spw[p.r])
-            if len(np.unique(days)) < spw:
-                continue
             name = c.pair_name(p.r, t)
             a = lp.new_num_var(0, 1, f"a[{name}]")
             a_by_request[p.r].append(a)
@@ -40,7 +35,7 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) 
             week.append((spw, a))
             xs, per_day = [], defaultdict(list)
             span = int(c.dur[p.r]) + c.brk
-            for s, d, td in zip(starts.tolist(), days.tolist(), tdays.tolist()):
+            for s, d, td in zip(p.starts.tolist(), p.days.tolist(), p.tdays.tolist()):
                 x = lp.new_num_var(0, 1, f"x[{name},{s}]")
                 xs.append(x)
                 per_day[d].append(x)
@@ -54,10 +49,8 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) 
         lp.add(sum(k * a for k, a in week) <= int(c.max_week[t] - sub.state.week_count[t]))
         for td, xs in per_tday.items():
             lp.add(sum(xs) <= int(c.max_day[t] - sub.state.day_count[t, td]))
-        for s in sorted({arc[0] for arc in arcs}):
-            members = [v for (st, sp, v) in arcs if (s - st) % WEEK < sp]
-            if len(members) > 1:
-                lp.add(sum(members) <= 1)
+        for members in clique_cuts(arcs):
+            lp.add(sum(members) <= 1)
     schools: dict[int, list] = defaultdict(list)
     for r, avs in a_by_request.items():
         lp.add(sum(avs) <= 1)
