@@ -16,13 +16,7 @@ from .test_matching_runs import expected_sessions, programme, run_inline  # noqa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from smtp_sink import SmtpSink  # noqa: E402
-
-
-def wait_for(check, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return result
+from waiting import wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -39,7 +33,7 @@ def test_publishing_mails_the_teacher_and_the_school_in_indonesian_after_it_comm
     assert sink.messages == []
     auth.login(programme["coordinator"])
     assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 200
-    assert wait_for(lambda: len(sink.messages) == 3)  # sent beside the request, once it has committed
+    wait_until(lambda: len(sink.messages) == 3)  # sent beside the request, once it has committed
     bodies: dict[str, list[str]] = {}
     for message in sink.messages:
         bodies.setdefault(message["To"], []).append(message.get_content().strip())
@@ -53,7 +47,7 @@ def test_publishing_mails_the_teacher_and_the_school_in_indonesian_after_it_comm
     assert sink.connections == 1  # every mail of the publish over one connection
 
     assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 409
-    time.sleep(0.5)
+    time.sleep(0.5)  # a sleep on purpose: no mail must come, so there is no event to wait until
     assert len(sink.messages) == 3  # the refused second publish mails nobody
 
 
@@ -66,7 +60,7 @@ def test_a_slow_mail_server_does_not_hold_up_the_coordinator(app, client, auth, 
         assert client.post(f"/api/coordinator/runs/{run_id}/publish", json={}).status_code == 200
         assert slow.messages == []  # published and answered while the mail server has not even said hello
         slow.release.set()
-        assert wait_for(lambda: len(slow.messages) == 3)
+        wait_until(lambda: len(slow.messages) == 3)
     finally:
         slow.release.set()
         slow.close()
@@ -84,7 +78,7 @@ def test_an_action_that_rolls_back_sends_no_mail(app, factory, sink):
         notify([db.session.get(User, user_id)], "account_approved")
         assert sink.messages == []  # not before the commit
         db.session.commit()
-    assert wait_for(lambda: sink.messages)
+    wait_until(lambda: sink.messages)
     assert [(m["To"], m.get_content().strip()) for m in sink.messages] == [
         (email, "Akun Anda sudah disetujui. Selamat datang di Kelas Nusantara!")]
 
