@@ -1,12 +1,12 @@
 """A class arriving with presence coalesced, as in production: presence, attendance and removal still hold."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from classroom.extensions import db
 from classroom.models import AttendanceInterval
+
+from waiting import wait_until
 
 from .conftest import events, received
 
@@ -18,13 +18,6 @@ def coalesced(room_app):
     room_app.extensions["rooms"].stop()
 
 
-def wait_for(check, seconds: float = 3.0):
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return result
-
-
 def intervals(app) -> list[AttendanceInterval]:
     with app.app_context():
         return list(db.session.scalars(db.select(AttendanceInterval).order_by(AttendanceInterval.id)))
@@ -32,25 +25,25 @@ def intervals(app) -> list[AttendanceInterval]:
 
 def test_a_class_arriving_together_sees_everyone_and_each_connection_is_in_the_attendance(coalesced, room, joiner):
     students = [joiner.student(room.code, name) for name in ("Yohana", "Markus", "Theresia")]
-    assert wait_for(lambda: len(intervals(coalesced)) == 3)
+    wait_until(lambda: len(intervals(coalesced)) == 3)
     for student in students:
         seen = received(student)
         assert "state" in seen  # at once, before any fan-out
         presence = seen.get("presence", [])
-        assert wait_for(lambda: presence.extend(events(student, "presence")) or
-                        any(len(p["members"]) == 3 for p in presence))
+        wait_until(lambda: presence.extend(events(student, "presence")) or
+                   any(len(p["members"]) == 3 for p in presence))
     assert all(i.left_at is None for i in intervals(coalesced))
 
     students[0].disconnect(namespace="/room")
-    assert wait_for(lambda: sum(i.left_at is not None for i in intervals(coalesced)) == 1)
+    wait_until(lambda: sum(i.left_at is not None for i in intervals(coalesced)) == 1)
 
 
 def test_a_connection_that_leaves_before_its_attendance_is_written_is_still_closed(coalesced, room, joiner):
     coalesced.config["ROOM_PRESENCE_SECONDS"] = 0.5
     yohana = joiner.student(room.code, "Yohana")
     yohana.disconnect(namespace="/room")
-    assert wait_for(lambda: len(intervals(coalesced)) == 1)
-    assert wait_for(lambda: intervals(coalesced)[0].left_at is not None)
+    wait_until(lambda: len(intervals(coalesced)) == 1)
+    wait_until(lambda: intervals(coalesced)[0].left_at is not None)
 
 
 def test_a_student_removed_just_after_arriving_is_disconnected(coalesced, room, joiner):
@@ -61,5 +54,5 @@ def test_a_student_removed_just_after_arriving_is_disconnected(coalesced, room, 
     yohana_id = events(yohana, "state")[-1]["you"]["id"]
     teacher.emit("remove", {"id": yohana_id}, namespace="/room")
     assert not yohana.is_connected("/room")
-    assert wait_for(lambda: [i.left_at is not None for i in intervals(coalesced) if i.participant_id == yohana_id]
-                    == [True])
+    wait_until(lambda: [i.left_at is not None for i in intervals(coalesced) if i.participant_id == yohana_id]
+               == [True])

@@ -15,6 +15,8 @@ from classroom.extensions import db
 from classroom.models import AttendanceInterval, Participant, RoomServer
 from classroom.timefmt import as_utc, utcnow
 
+from waiting import wait_until
+
 from .conftest import events
 
 
@@ -24,13 +26,6 @@ def beating(room_app):
     room_app.config.update(ROOM_PRESENCE_SECONDS=0.05, ROOM_HEARTBEAT_SECONDS=0.1, ROOM_SERVER_SILENT_SECONDS=1.0)
     yield room_app
     room_app.extensions["rooms"].stop()
-
-
-def wait_for(check, seconds: float = 5.0):
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return result
 
 
 def a_student_on_a_dead_server(app, room, name: str, joined_minutes_ago: int, silent_minutes: int) -> int:
@@ -56,7 +51,8 @@ def test_a_student_on_a_killed_process_leaves_presence_and_attendance_at_its_las
     markus = a_student_on_a_dead_server(beating, room, "Markus", joined_minutes_ago=20, silent_minutes=2)
     yohana = joiner.student(room.code, "Yohana")
     seen: list[list[str]] = []
-    assert wait_for(lambda: seen.extend(member_names(yohana)) or (seen and seen[-1] == ["Yohana"])), seen
+    wait_until(lambda: seen.extend(member_names(yohana)) or (seen and seen[-1] == ["Yohana"]),
+               message=lambda: f"Yohana alone in the presence; presence seen: {seen}")
     assert ["Markus", "Yohana"] in seen  # the ghost was listed until the heartbeat check found its server silent
 
     with beating.app_context():
@@ -90,12 +86,12 @@ def test_a_process_taken_for_dead_makes_its_connections_present_again(beating, r
         with beating.app_context():
             return list(db.session.scalars(db.select(AttendanceInterval).where(AttendanceInterval.left_at.is_(None))))
 
-    assert wait_for(lambda: [i.server_id for i in open_intervals()] == [server_id])
+    wait_until(lambda: [i.server_id for i in open_intervals()] == [server_id])
     with beating.app_context():  # what another process does when this one has been silent too long
         db.session.execute(db.delete(RoomServer).where(RoomServer.id == server_id))
         db.session.execute(db.update(AttendanceInterval).values(left_at=utcnow()))
         db.session.commit()
-    assert wait_for(lambda: len(open_intervals()) == 1)
+    wait_until(lambda: len(open_intervals()) == 1)
     assert yohana.is_connected("/room")
     with beating.app_context():
         assert db.session.get(RoomServer, server_id) is not None
@@ -110,7 +106,7 @@ def test_a_removal_that_came_before_the_attendance_row_still_disconnects(beating
         db.session.get(Participant, yohana_id).removed = True
         db.session.commit()
     assert yohana.is_connected("/room")
-    assert wait_for(lambda: not yohana.is_connected("/room"), 5)
+    wait_until(lambda: not yohana.is_connected("/room"), timeout=5)
     with beating.app_context():
         rows = list(db.session.scalars(db.select(AttendanceInterval)
                                        .where(AttendanceInterval.participant_id == yohana_id)))
