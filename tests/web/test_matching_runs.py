@@ -15,6 +15,8 @@ from classroom import worker
 from classroom.services import requests as request_service, runs, withdrawals
 from classroom.services.imports import import_instance
 
+from waiting import wait_until
+
 MEDIUM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "instances" / "medium.json"
 TERM = {"term_start": "2030-01-07", "term_end": "2030-03-29"}  # 12 weeks from a Monday, kept in the future
 ACEH_MORNINGS = [{"day": d, "start": "05:30", "end": "07:30"} for d in ("mon", "tue", "wed", "thu")]
@@ -185,12 +187,9 @@ def test_progress_is_pushed_to_coordinators_only(app, client, auth, programme, f
     assert watcher.is_connected("/runs")
     watcher.emit("watch", {"run": run_id}, namespace="/runs")
     seen = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        seen += [m["args"][0] for m in watcher.get_received("/runs") if m["name"] == "progress"]
-        if seen and seen[-1]["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.2)
+    wait_until(lambda: seen.extend(m["args"][0] for m in watcher.get_received("/runs") if m["name"] == "progress")
+               or (seen and seen[-1]["status"] not in ("queued", "running")), timeout=60, interval=0.2,
+               message=lambda: f"the run's progress to say it ended; progress seen: {seen[-3:]}")
     assert seen[-1]["status"] == "finished" and seen[-1]["objective"] > 0 and seen[-1]["fraction"] == 1.0
     watcher.disconnect(namespace="/runs")
 
@@ -211,14 +210,12 @@ def medium_programme(app, factory):
 
 
 def _wait_running(app, run_id, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def running_with_a_solution():
         with app.app_context():
             run = db.session.get(MatchingRun, run_id)
-            if run.status == RunStatus.RUNNING and (run.progress or {}).get("objective"):
-                return run
-        time.sleep(0.2)
-    raise AssertionError("the run never started")
+            return run if run.status == RunStatus.RUNNING and (run.progress or {}).get("objective") else None
+    return wait_until(running_with_a_solution, timeout=timeout, interval=0.2,
+                      message="the run to be running with a first solution")
 
 
 @pytest.mark.slow
@@ -244,6 +241,8 @@ def test_a_killed_worker_marks_the_run_failed_and_publishes_nothing(app, client,
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
     run = _wait_running(app, run_id)
     os.kill(int(run.worker.split()[1]), signal.SIGKILL)
+    # A sleep on purpose: the worker is taken for dead once its last heartbeat is older than
+    # RUN_DEAD_AFTER_SECONDS, and only the page below checks that; nothing happens in between to wait for.
     time.sleep(3)
     page = client.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
     assert "Pekerja pencocokan berhenti tanpa terduga" in page
