@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from classroom.models import LiveSession, LiveStatus, School, User
 from classroom.services import requests as request_service
 from classroom.services.join_codes import unique_code
 from classroom.timefmt import utcnow
+
+from waiting import wait_until
 
 
 @dataclass
@@ -166,14 +169,10 @@ def stop_room_servers(processes) -> None:
 
 def wait_until_serving(url: str, seconds: float = 30) -> None:
     """Block until a server process started by a test answers, or fail the test."""
-    import time
-    import urllib.request
-    deadline = time.time() + seconds
-    while True:
+    def answers() -> bool:
         try:
             urllib.request.urlopen(url + "/join", timeout=2).read()
-            return
+            return True
         except OSError:
-            if time.time() > deadline:
-                pytest.fail(f"server {url} did not start")
-            time.sleep(0.2)
+            return False
+    wait_until(answers, timeout=seconds, interval=0.2, message=f"the server at {url} to start")
