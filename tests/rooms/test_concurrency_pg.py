@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from classroom.extensions import db, socketio
 from classroom.models import AttendanceInterval, ChatMessage, Participant
 
+from waiting import wait_until
+
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="real concurrency needs PostgreSQL (SQLite serialises every writer)")
 
@@ -33,7 +35,7 @@ def test_joining_and_chatting_at_once_loses_nothing(room_app, room):
             assert client.is_connected("/room")
             for n in range(MESSAGES):
                 client.emit("chat", {"text": f"{index}-{n}"}, namespace="/room")
-            time.sleep(0.5)
+            time.sleep(0.5)  # a sleep on purpose: it gathers what the others say meanwhile, whose order is checked
             got = [e["args"][0]["id"] for e in client.get_received("/room") if e["name"] == "chat"]
             received[index] = got
             client.disconnect(namespace="/room")
@@ -56,15 +58,16 @@ def test_joining_and_chatting_at_once_loses_nothing(room_app, room):
     for index, got in received.items():
         assert got == sorted(got), f"student {index} saw ids out of order"
         assert len(got) >= MESSAGES  # at least their own, stored and echoed
-    deadline = time.monotonic() + 10  # attendance is written in batches: wait for the last one
-    while True:
+
+    def attendance_left_at() -> list:
         with room_app.app_context():
-            participants = db.session.scalar(select(func.count()).select_from(Participant).where(
-                Participant.live_session_id == room.id, Participant.role == "student"))
-            rows = db.session.execute(select(AttendanceInterval.left_at).join(Participant).where(
+            return db.session.execute(select(AttendanceInterval.left_at).join(Participant).where(
                 Participant.live_session_id == room.id)).scalars().all()
-        if (len(rows) == STUDENTS and all(rows)) or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+
+    # attendance is written in batches: wait for the last one
+    wait_until(lambda: len(rows := attendance_left_at()) == STUDENTS and all(rows), timeout=10, interval=0.3,
+               message=lambda: f"{STUDENTS} attendance rows, all closed; when they left: {attendance_left_at()}")
+    with room_app.app_context():
+        participants = db.session.scalar(select(func.count()).select_from(Participant).where(
+            Participant.live_session_id == room.id, Participant.role == "student"))
     assert participants == STUDENTS
-    assert len(rows) == STUDENTS and all(left is not None for left in rows)
