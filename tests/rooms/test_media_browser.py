@@ -12,6 +12,8 @@ from sqlalchemy import select
 from classroom.extensions import db
 from classroom.media import local
 
+from waiting import wait_until
+
 from .conftest import free_port, make_room, start_room_servers, stop_room_servers
 from .test_browser import CHROMIUM, join_as_student
 
@@ -391,11 +393,12 @@ def test_a_short_recorded_lesson_plays_back_for_the_school_and_no_one_else(app, 
     school_context = browser.new_context(bypass_csp=True)
     school = school_context.new_page()
     log_in(school, sfu_server, room.school_email)
-    for _ in range(30):
+
+    def recording_listed() -> int:  # the page lists it once the conversion is done; it is reloaded until then
         school.goto(f"{sfu_server}/rooms/{room.id}/recordings")
-        if school.locator("a", has_text="Putar").count():
-            break
-        school.wait_for_timeout(1000)
+        return school.locator("a", has_text="Putar").count()
+
+    wait_until(recording_listed, timeout=45, interval=1.0, message="the recording on the school's recordings page")
     school.click("a:has-text('Putar')")
     with app.app_context():  # say what the conversion reported when the picture is missing
         from classroom.models import LessonRecording
