@@ -174,7 +174,7 @@ def test_a_sender_whose_handler_waits_stalls_no_one_else(app, factory, tmp_path,
         tag = uuid.uuid4().hex[:8]
         assert lock.acquire(blocking_timeout=5)
         yohana.emit("chat", {"text": f"{tag} menunggu"})
-        time.sleep(0.3)  # her handler is now waiting for the lock
+        time.sleep(0.3)  # a sleep on purpose: her handler now waits for the lock, which nothing outside shows
         markus.emit("chat", {"text": f"{tag} jalan terus"})
         got = markus.wait_for(lambda events: chats_tagged(events, tag), seconds=5)
         assert [c["text"] for c in chats_tagged(got, tag)] == [f"{tag} jalan terus"]
