@@ -79,26 +79,21 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
     from .teachers.views import bp as teachers_bp, calendar_bp
-    from .teachers.api import bp as teacher_api_bp
     from .schools.views import bp as schools_bp
     from .coordinator.views import bp as coordinator_bp
     from .coordinator import runs as _coordinator_runs  # noqa: F401  (adds the run pages to the blueprint)
     from .coordinator import calendar as _coordinator_calendar  # noqa: F401  (adds the calendar page)
-    from .api.views import bp as api_bp
-    from .api import planning as _api_planning, openapi as _api_openapi  # noqa: F401  (routes on api_bp)
+    from . import api
     from .rooms.views import bp as rooms_bp
     from .rooms import recordings as _room_recordings  # noqa: F401  (adds the recording pages to the blueprint)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(teachers_bp)
     app.register_blueprint(calendar_bp)
-    app.register_blueprint(teacher_api_bp)
-    csrf.exempt(teacher_api_bp)  # same JSON-only rule as the api blueprint
     app.register_blueprint(schools_bp)
     app.register_blueprint(coordinator_bp)
-    app.register_blueprint(api_bp)
+    api.init_app(app)  # the JSON API, exempt from CSRF for the reason api/__init__.py gives
     app.register_blueprint(rooms_bp)
-    csrf.exempt(api_bp)  # the JSON API authenticates by session + same-origin JSON; see api/views.py
 
     from . import cli
     cli.init_app(app)

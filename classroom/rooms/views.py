@@ -8,11 +8,10 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
-from ..extensions import compress, csrf, db
+from ..extensions import compress, db
 from ..i18n import format_moment, viewer_timezone
 from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
-from ..security import JoinCodeGuard
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
 from ..errors import AppError, bad, json_errors
 from ..services.rooms import CLASS_DEVICE, TEACHER
@@ -22,21 +21,6 @@ bp = Blueprint("rooms", __name__)
 
 
 # --- the public contract ---------------------------------------------------------------------------
-
-@bp.post("/api/rooms/join")
-@public
-@csrf.exempt  # a JSON-only POST: another site cannot send application/json without a preflight we never grant
-def join():
-    if not request.is_json:
-        raise AppError(400, "validation", _("Send the data as JSON (Content-Type: application/json)."),
-                       {"body": _("Send JSON.")})
-    guard = JoinCodeGuard()  # wrong codes count per address, the right code is never slowed by them
-    participant, live = room_service.join_by_code(request.get_json(silent=True), guard.check)
-    db.session.commit()
-    guard.joined(live.id)
-    return {"token": room_service.issue_token(participant), "room": room_service.room_name(live.id),
-            "role": participant.role, "session": room_service.session_json(live)}
-
 
 # --- the student page ------------------------------------------------------------------------------
 

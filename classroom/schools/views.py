@@ -40,16 +40,7 @@ def home():
     return render_template("schools/home.html", school=school, province=PROVINCES_BY_CODE[school.province_code],
                            requests=requests, upcoming=upcoming, statuses=RequestStatus, explain=reasons.explain,
                            colleagues=accounts.waiting_colleagues(current_user_obj()),
-                           schedules={r.id: current_assignment(r) for r in requests})
-
-
-def current_assignment(session_request: SessionRequest) -> Assignment | None:
-    """The assignment in force for a scheduled request: the newest of a published run, not withdrawn."""
-    if session_request.status != RequestStatus.SCHEDULED:
-        return None
-    return db.session.scalar(select(Assignment).join(MatchingRun).where(
-        Assignment.request_id == session_request.id, Assignment.withdrawn_at.is_(None),
-        MatchingRun.status == RunStatus.PUBLISHED).order_by(MatchingRun.published_at.desc()).limit(1))
+                           schedules={r.id: request_service.current_assignment(r) for r in requests})
 
 
 @bp.get("/requests/<int:request_id>")
@@ -60,7 +51,7 @@ def request_detail(request_id: int):
                                   .order_by(LiveSession.starts_at)).all()
     rated = set(db.session.scalars(select(Rating.live_session_id).where(
         Rating.rated_by_id == current_user_obj().id, Rating.live_session_id.in_([s.id for s in sessions]))))
-    return render_template("schools/request.html", r=session_request, assignment=current_assignment(session_request),
+    return render_template("schools/request.html", r=session_request, assignment=request_service.current_assignment(session_request),
                            sessions=sessions, rated=rated, now=utcnow(), explain=reasons.explain)
 
 
@@ -220,21 +211,8 @@ def cancel_request(request_id: int):
 
 
 
-def waiting_colleague(colleague_id: int):
-    """Someone asking to join the staff member's own school; anyone else is simply not found."""
-    newcomer = next((u for u in accounts.waiting_colleagues(current_user_obj()) if u.id == colleague_id), None)
-    if newcomer is None:
-        abort(404)
-    return newcomer
-
-
 def decide_on_colleague(colleague_id: int, accept: bool):
-    """The school's staff let a newcomer in or keep them out (page and API alike); committed."""
-    newcomer = waiting_colleague(colleague_id)
-    if accept:
-        accounts.approve(newcomer, current_user_obj())
-    else:
-        accounts.refuse_colleague(newcomer, current_user_obj())
+    newcomer = accounts.decide_on_colleague(current_user_obj(), colleague_id, accept)
     db.session.commit()
     return newcomer
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..timefmt import utcnow
-from ..errors import Forbidden, ValidationError
+from ..errors import Forbidden, NotFound, ValidationError
+from .. import schemas
 from . import fields, tokens
 from .notifications import notify
 from .quality import DEFAULT_DAY_LIMIT, DEFAULT_WEEK_LIMIT
@@ -23,35 +24,23 @@ def _email_taken(address: str) -> bool:
     return db.session.scalar(select(func.count()).select_from(User).where(User.email == address)) > 0
 
 
-def _new_user(errors: fields.FieldErrors, data: dict, role: Role) -> User:
-    name = fields.text(errors, "name", data.get("name"), max_length=120)
-    address = fields.email(errors, "email", data.get("email"))
-    password = fields.password(errors, "password", data.get("password"))
-    if address and "email" not in errors.fields and _email_taken(address):
-        errors.add("email", _("An account with this e-mail address already exists."))
-    language = data.get("language") if data.get("language") in ("id", "en") else "id"
-    user = User(name=name, email=address, role=role, language=language, status=AccountStatus.PENDING)
-    if password:
-        user.set_password(password)
+def _new_user(body: schemas.Account, role: Role) -> User:
+    if _email_taken(body.email):
+        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+    user = User(name=body.name, email=body.email, role=role, language=body.language, status=AccountStatus.PENDING)
+    user.set_password(body.password)
     return user
 
 
-def register_teacher(data: dict) -> User:
+def register_teacher(data) -> User:
     """A teacher signs up; the account waits for a coordinator's approval."""
-    errors = fields.FieldErrors()
-    user = _new_user(errors, data, Role.TEACHER)
-    province = fields.province(errors, "province", data.get("province"))
-    zone = data.get("timezone") or (province.timezone if province else "")
-    zone = fields.timezone_name(errors, "timezone", zone) if zone else ""
-    subjects = fields.subject_list(errors, "subjects", data.get("subjects"))
-    grades = fields.grade_list(errors, "grades", data.get("grades"))
-    school_name = fields.text(errors, "school_name", data.get("school_name"), max_length=160, required=False)
-    years = fields.integer(errors, "years_teaching", data.get("years_teaching", 0), low=0, high=50)
-    errors.raise_if_any()
+    body = schemas.parse(schemas.TeacherRegistration, data)
+    user = _new_user(body, Role.TEACHER)
+    zone = body.timezone or body.province.timezone
     user.timezone = zone
     user.teacher_profile = TeacherProfile(
-        province_code=province.code, timezone=zone, subjects=subjects, grades=grades, school_name=school_name,
-        certified=bool(data.get("certified")), years_teaching=years,
+        province_code=body.province.code, timezone=zone, subjects=body.subjects, grades=body.grades,
+        school_name=body.school_name, certified=body.certified, years_teaching=body.years_teaching,
         max_sessions_per_day=DEFAULT_DAY_LIMIT, max_sessions_per_week=DEFAULT_WEEK_LIMIT,
         calendar_token=secrets.token_urlsafe(24))
     db.session.add(user)
@@ -59,24 +48,24 @@ def register_teacher(data: dict) -> User:
     return user
 
 
-def register_school(data: dict) -> User:
+NEW_SCHOOL_FIELDS = ("school_name", "level", "province", "district")
+
+
+def register_school(data) -> User:
     """School staff sign up with their school; a new school waits for approval together with them."""
-    errors = fields.FieldErrors()
-    user = _new_user(errors, data, Role.SCHOOL)
-    npsn = fields.npsn(errors, "npsn", data.get("npsn"))
-    school = db.session.scalar(select(School).where(School.npsn == npsn)) if npsn else None
+    body = schemas.parse(schemas.SchoolRegistration, data)
+    school = db.session.scalar(select(School).where(School.npsn == body.npsn))
     if school is None:
-        school_name = fields.text(errors, "school_name", data.get("school_name"), max_length=160)
-        level = fields.level(errors, "level", data.get("level"))
-        province = fields.province(errors, "province", data.get("province"))
-        district = fields.text(errors, "district", data.get("district"), max_length=120)
-        zone = data.get("timezone") or (province.timezone if province else "")
-        zone = fields.timezone_name(errors, "timezone", zone) if zone else ""
-        errors.raise_if_any()
-        school = School(npsn=npsn, name=school_name, level=level, province_code=province.code,
-                        district=district, timezone=zone, remote=bool(data.get("remote")), approved=False)
+        missing = {name: _("This field is required.") for name in NEW_SCHOOL_FIELDS if not getattr(body, name)}
+        if missing:  # a school new to the programme says what and where it is
+            raise ValidationError(missing)
+        user = _new_user(body, Role.SCHOOL)
+        school = School(npsn=body.npsn, name=body.school_name, level=body.level, province_code=body.province.code,
+                        district=body.district, timezone=body.timezone or body.province.timezone,
+                        remote=body.remote, approved=False)
         db.session.add(school)
-    errors.raise_if_any()
+    else:
+        user = _new_user(body, Role.SCHOOL)
     user.school = school
     user.timezone = school.timezone
     db.session.add(user)
@@ -87,13 +76,11 @@ def register_school(data: dict) -> User:
     return user
 
 
-def create_staff_account(data: dict, role: Role) -> User:
+def create_staff_account(data, role: Role) -> User:
     """An admin creates a coordinator (or another admin); it is active at once."""
-    errors = fields.FieldErrors()
-    user = _new_user(errors, data, role)
-    zone = fields.timezone_name(errors, "timezone", data.get("timezone") or "Asia/Jakarta")
-    errors.raise_if_any()
-    user.timezone = zone
+    body = schemas.parse(schemas.StaffAccount, data)
+    user = _new_user(body, role)
+    user.timezone = body.timezone or "Asia/Jakarta"
     user.status = AccountStatus.ACTIVE
     user.approved_at = utcnow()
     db.session.add(user)
@@ -209,3 +196,16 @@ def reset_password(token: str, new_password: str) -> User:
     user.end_all_sessions()  # whoever knew the old password is logged out everywhere
     tokens.revoke_all(user)  # and their scripts with it
     return user
+
+
+def decide_on_colleague(staff_member: User, colleague_id: int, accept: bool) -> User:
+    """The school's staff let a newcomer in or keep them out (page and API alike). Anyone who is not asking to
+    join this staff member's school is simply not found."""
+    newcomer = next((u for u in waiting_colleagues(staff_member) if u.id == colleague_id), None)
+    if newcomer is None:
+        raise NotFound(_("Not found."))
+    if accept:
+        approve(newcomer, staff_member)
+    else:
+        refuse_colleague(newcomer, staff_member)
+    return newcomer

@@ -126,7 +126,7 @@ def subject_list(errors: FieldErrors, field: str, values) -> list[str]:
 
 
 def level(errors: FieldErrors, field: str, value) -> str:
-    if value not in LEVEL_GRADES:
+    if not isinstance(value, str) or value not in LEVEL_GRADES:  # {} from JSON is no key at all
         errors.add(field, _("Choose a level from the list (%(levels)s).", levels=", ".join(LEVEL_GRADES)))
         return ""
     return value

@@ -8,14 +8,12 @@ from ..extensions import db
 from ..models import LiveSession, LiveStatus, Rating, User
 from ..timefmt import as_utc, utcnow
 from ..errors import Conflict
-from . import fields
+from .. import schemas
 
 
-def rate(live: LiveSession, rater: User, data: dict) -> Rating:
-    errors = fields.FieldErrors()
-    stars = fields.integer(errors, "stars", data.get("stars"), low=1, high=5)
-    comment = fields.text(errors, "comment", data.get("comment"), max_length=500, required=False)
-    errors.raise_if_any()
+def rate(live: LiveSession, rater: User, data) -> Rating:
+    body = schemas.parse(schemas.RatingBody, data)
+    stars, comment = body.stars, body.comment
     # once the teacher ends it, or once its planned end has passed
     if live.status == LiveStatus.CANCELLED or (live.status != LiveStatus.ENDED and as_utc(live.ends_at) > utcnow()):
         raise Conflict(_("Only a session that has taken place can be rated."))

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..models import Assignment, MatchingRun, RequestStatus, RunStatus, SessionRequest, User
 from ..timefmt import utcnow
 from ..errors import Conflict, Unavailable, ValidationError
-from . import fields, matching, terms, timetable
+from .. import schemas
+from . import matching, timetable
 
 DEAD_AFTER_SECONDS = 30.0   # a RUNNING run whose worker has not beaten for this long has died
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -24,12 +25,9 @@ REVIEWABLE = (RunStatus.FINISHED, RunStatus.STOPPED)
 
 # ---- starting ---------------------------------------------------------------------------------------------
 
-def parse_run_parameters(data: dict) -> tuple[date, date, float]:
-    errors = fields.FieldErrors()
-    term_start, term_end = terms.term_dates(errors, data)
-    time_limit = fields.integer(errors, "time_limit", data.get("time_limit", 60), low=5, high=900)
-    errors.raise_if_any()
-    return term_start, term_end, float(time_limit)
+def parse_run_parameters(data) -> tuple[date, date, float]:
+    body = schemas.parse(schemas.RunBody, data)
+    return body.term_start, body.term_end, float(body.time_limit)
 
 
 def latest_published(term_start: date, term_end: date) -> MatchingRun | None:
@@ -56,8 +54,7 @@ def start_replan(coordinator: User, published: MatchingRun, data: dict) -> Match
     built it), keeping every assignment that is still valid."""
     if published.status != RunStatus.PUBLISHED:
         raise Conflict(_("Only a published timetable can be re-planned."))
-    time_limit = parse_run_parameters({**data, "term_start": published.term_start.isoformat(),
-                                       "term_end": published.term_end.isoformat()})[2]
+    time_limit = float(schemas.parse(schemas.ReplanBody, data).time_limit)
     requests = timetable.term_requests(published.term_start, published.term_end, (
         RequestStatus.WAITING, RequestStatus.SCHEDULED, RequestStatus.UNSERVED))
     return _new_run(coordinator, published.term_start, published.term_end, time_limit, requests, kind="replan")

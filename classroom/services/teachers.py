@@ -11,51 +11,44 @@ from ..extensions import db
 from ..models import (Assignment, Availability, AvailabilityException, LiveSession, LiveStatus, MatchingRun, RunStatus,
                       TeacherProfile)
 from ..timefmt import DAYS, convert_weekly, hhmm_to_minutes, in_zone, local_datetime, minutes_to_hhmm, utcnow
+from .. import schemas
+from ..errors import ValidationError
 from . import fields
 
 
-def update_profile(profile: TeacherProfile, data: dict) -> None:
-    errors = fields.FieldErrors()
-    province = fields.province(errors, "province", data.get("province", profile.province_code))
-    zone = data.get("timezone") or (province.timezone if province else profile.timezone)
-    zone = fields.timezone_name(errors, "timezone", zone)
-    subjects = fields.subject_list(errors, "subjects", data.get("subjects", profile.subjects))
-    grades = fields.grade_list(errors, "grades", data.get("grades", profile.grades))
-    per_day = fields.integer(errors, "max_sessions_per_day", data.get("max_sessions_per_day", profile.max_sessions_per_day), low=1, high=8)
-    per_week = fields.integer(errors, "max_sessions_per_week", data.get("max_sessions_per_week", profile.max_sessions_per_week), low=1, high=40)
-    years = fields.integer(errors, "years_teaching", data.get("years_teaching", profile.years_teaching), low=0, high=50)
-    if "max_sessions_per_day" not in errors.fields and "max_sessions_per_week" not in errors.fields and per_week < per_day:
-        errors.add("max_sessions_per_week", _("The weekly limit cannot be below the daily limit."))
-    errors.raise_if_any()
-    profile.province_code = province.code
+def update_profile(profile: TeacherProfile, data) -> None:
+    """Subjects, grades, province, zone and limits; a field left out keeps its value."""
+    body = schemas.parse(schemas.TeacherProfileBody, data)
+    province_code = body.province.code if body.province else profile.province_code
+    zone = body.timezone or (body.province.timezone if body.province else profile.timezone)
+    per_day = body.max_sessions_per_day or profile.max_sessions_per_day
+    per_week = body.max_sessions_per_week or profile.max_sessions_per_week
+    if per_week < per_day:
+        raise ValidationError({"max_sessions_per_week": _("The weekly limit cannot be below the daily limit.")})
+    profile.province_code = province_code
     profile.timezone = zone
     profile.user.timezone = zone
-    profile.subjects = subjects
-    profile.grades = grades
+    profile.subjects = body.subjects or profile.subjects
+    profile.grades = body.grades or profile.grades
     profile.max_sessions_per_day = per_day
     profile.max_sessions_per_week = per_week
-    profile.years_teaching = years
-    if "certified" in data:
-        profile.certified = bool(data.get("certified"))
+    if body.years_teaching is not None:
+        profile.years_teaching = body.years_teaching
+    if body.certified is not None:
+        profile.certified = body.certified
 
 
-def set_availability(profile: TeacherProfile, intervals: list) -> list[Availability]:
-    """Replace the weekly availability; overlapping or touching blocks merge into one."""
-    errors = fields.FieldErrors()
-    if not isinstance(intervals, list):
-        errors.add("availability", _("A list of intervals is expected."))
-        errors.raise_if_any()
-    if len(intervals) > 200:
-        errors.add("availability", _("At most %(n)d intervals.", n=200))
-        errors.raise_if_any()
-    parsed = [fields.interval(errors, f"availability.{i}", raw) for i, raw in enumerate(intervals)]
-    errors.raise_if_any()
+def set_availability(profile: TeacherProfile, intervals) -> list[Availability]:
+    """Replace the weekly availability (a list of intervals, or the schema's body); overlapping or touching
+    blocks merge into one."""
+    body = intervals if isinstance(intervals, schemas.AvailabilityBody) else \
+        schemas.parse(schemas.AvailabilityBody, {"availability": intervals})
     # Two saves of one teacher at once (two tabs, a phone and a laptop) must not mix: the later waits.
     db.session.execute(select(TeacherProfile.id).where(TeacherProfile.id == profile.id).with_for_update())
     db.session.expire(profile, ["availability"])
     profile.availability.clear()
     db.session.flush()
-    for day, start, end in fields.merge_intervals([p for p in parsed if p]):
+    for day, start, end in body.availability:
         profile.availability.append(Availability(day=day, start_minute=start, end_minute=end))
     db.session.flush()
     return profile.availability

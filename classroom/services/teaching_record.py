@@ -6,13 +6,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import pgettext
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import AttendanceInterval, LiveSession, LiveStatus, Participant, Rating, TeacherProfile
 from ..timefmt import as_utc, in_zone, utcnow, zone_label
+from . import fields
 
 JP_MINUTES = 45  # one jam pelajaran, the unit civil servants report competency development in
 
@@ -203,3 +204,13 @@ def to_csv(record: TeachingRecord) -> str:
         writer.writerow([month.month, month.sessions, month.minutes, f"{month.jp:.1f}"])
     writer.writerow([pgettext("csv", "total"), record.total_sessions, record.total_minutes, f"{record.total_jp:.1f}"])
     return out.getvalue()
+
+
+def record_range(args) -> tuple[date | None, date | None, dict[str, str]]:
+    """The record's dates from a query (`from`, `to`, both optional), and each bad one's message."""
+    errors = fields.FieldErrors()
+    first = fields.date_value(errors, "from", args["from"]) if args.get("from") else None
+    last = fields.date_value(errors, "to", args["to"]) if args.get("to") else None
+    if first and last and last < first:
+        errors.add("to", _("The end date must not be before the start date."))
+    return first, last, errors.fields

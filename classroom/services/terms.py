@@ -20,8 +20,13 @@ def term_dates(errors: fields.FieldErrors, data: dict,
     end = fields.date_value(errors, last, data.get(last))
     if first in errors.fields or last in errors.fields or start is None or end is None:
         return start, end
-    if end < start:
-        errors.add(last, _("The term must end after it starts."))
-    elif (end - start).days + 1 > MAX_TERM_DAYS:
-        errors.add(last, _("A term is at most a school year (%(n)d days).", n=MAX_TERM_DAYS))
+    check_term(errors, start, end, last)
     return start, end
+
+
+def check_term(errors: fields.FieldErrors, start: date, end: date, field: str = "term_end") -> None:
+    """The end not before the start, and a school year at most; refused on the end's field."""
+    if end < start:
+        errors.add(field, _("The term must end after it starts."))
+    elif (end - start).days + 1 > MAX_TERM_DAYS:
+        errors.add(field, _("A term is at most a school year (%(n)d days).", n=MAX_TERM_DAYS))

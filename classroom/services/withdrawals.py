@@ -11,7 +11,7 @@ from ..models import (AccountStatus, Assignment, LiveSession, LiveStatus, Reques
                       TeacherProfile, User)
 from ..timefmt import as_utc, in_zone, utcnow
 from ..errors import Conflict
-from . import fields
+from .. import schemas
 from .notifications import notify
 from .substitutes import find_substitute
 
@@ -19,10 +19,9 @@ REASON_MAX = 300
 
 
 def reason_text(value) -> str:
-    errors = fields.FieldErrors()
-    reason = fields.text(errors, "reason", value, max_length=REASON_MAX)
-    errors.raise_if_any()
-    return reason
+    """The reason as the teacher typed it (a string), or the API's checked body."""
+    body = value if isinstance(value, schemas.Reason) else schemas.parse(schemas.Reason, {"reason": value})
+    return body.reason
 
 
 def own_session(profile: TeacherProfile, live_session_id: int) -> LiveSession | None:

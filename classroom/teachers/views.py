@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..auth.access import current_teacher, public, roles_required
 from ..extensions import db
+from ..links import room_url
 from ..forms import form_data, intervals_from_form, save
 from ..i18n import day_name, format_moment
 from ..models import AvailabilityException, LiveSession, LiveStatus, Role
@@ -23,15 +24,6 @@ from ..errors import Conflict, ValidationError
 bp = Blueprint("teachers", __name__, url_prefix="/teacher")
 # The feed is fetched by phone calendars, which carry no login: the unguessable token is the key.
 calendar_bp = Blueprint("calendar", __name__)
-
-
-def room_url(live: LiveSession, external: bool = False) -> str:
-    """The teacher's way into a session's room, wherever the rooms blueprint puts it."""
-    for endpoint in ("rooms.teacher_room", "rooms.room"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, live_session_id=live.id, _external=external)
-    path = f"/rooms/{live.id}"
-    return request.host_url.rstrip("/") + path if external else path
 
 
 @bp.get("/")
@@ -209,20 +201,11 @@ def feed(token: str):
 
 # --- teaching record ---------------------------------------------------------------------------------
 
-def record_range():
-    errors = fields.FieldErrors()
-    first = fields.date_value(errors, "from", request.args["from"]) if request.args.get("from") else None
-    last = fields.date_value(errors, "to", request.args["to"]) if request.args.get("to") else None
-    if first and last and last < first:
-        errors.add("to", _("The end date must not be before the start date."))
-    return first, last, errors.fields
-
-
 @bp.get("/record")
 @roles_required(Role.TEACHER)
 def record():
     profile = current_teacher()
-    first, last, errors = record_range()
+    first, last, errors = teaching_record.record_range(request.args)
     taught = teaching_record.build(profile, first, last) if not errors else teaching_record.TeachingRecord(profile.timezone)
     csv_url = url_for("teachers.record_csv", **{k: request.args[k] for k in ("from", "to") if request.args.get(k)})
     return render_template("teachers/record.html", profile=profile, record=taught, errors=errors, csv_url=csv_url,
@@ -233,7 +216,7 @@ def record():
 @roles_required(Role.TEACHER)
 def record_csv():
     profile = current_teacher()
-    first, last, errors = record_range()
+    first, last, errors = teaching_record.record_range(request.args)
     if errors:
         raise ValidationError(errors)
     body = teaching_record.to_csv(teaching_record.build(profile, first, last))

@@ -8,6 +8,8 @@ PASSWORD = "rahasia-sekali-123"  # what tests/conftest.py gives every account
 
 TEACHER_FORM = {"name": "Cut Meutia", "email": "cut@contoh.sch.id", "password": PASSWORD, "province": "11",
                 "subjects": ["Matematika"], "grades": ["7", "8"], "years_teaching": "6"}
+# The same registration as the API takes it: JSON's own types (the document says grades are numbers).
+TEACHER_JSON = {**TEACHER_FORM, "grades": [7, 8], "years_teaching": 6}
 
 
 def user_count(app):
@@ -61,12 +63,12 @@ def test_form_keeps_what_was_typed_and_names_each_bad_field(client, app):
 
 
 def test_api_registration_errors_name_the_field_in_the_users_language(client, app):
-    response = client.post("/api/register/teacher?lang=en", json={**TEACHER_FORM, "grades": [0, 13], "province": "Atlantis"})
+    response = client.post("/api/register/teacher?lang=en", json={**TEACHER_JSON, "grades": [0, 13], "province": "Atlantis"})
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "validation"
     assert body["fields"] == {"province": "Unknown province.", "grades": "Grades are between 1 and 12."}
-    indonesian = client.post("/api/register/teacher?lang=id", json={**TEACHER_FORM, "province": "Atlantis"})
+    indonesian = client.post("/api/register/teacher?lang=id", json={**TEACHER_JSON, "province": "Atlantis"})
     assert indonesian.get_json()["fields"]["province"] == "Provinsi tidak dikenal."
     assert user_count(app) == 0
 

@@ -8,7 +8,9 @@ import schemathesis
 from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
-from classroom.api.openapi import ROUTES
+from classroom.api import OPERATIONS
+from classroom.api.openapi import _path
+from classroom.schemas import Empty
 from classroom.extensions import db
 from classroom.models import User
 from classroom.services import requests as request_service
@@ -72,7 +74,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 
 def hostile_values(schema: dict) -> list[str]:
-    kind = schema.get("type")
+    kind = schema.get("type") or next((s.get("type") for s in schema.get("anyOf", [])), None)
     if kind == "integer":
         return HOSTILE_NUMBERS
     if kind == "array":
@@ -82,7 +84,9 @@ def hostile_values(schema: dict) -> list[str]:
 
 def hostile_requests():
     """(method, path, JSON text) for every operation: each property holding each hostile value, and whole bodies."""
-    for method, path, _summary, _who, body, _status, _schema in ROUTES:
+    for operation in OPERATIONS:
+        method, path = operation.method.lower(), _path(operation.rule)
+        body = operation.body.json_schema() if operation.body not in (None, Empty) else None
         template = re.sub(r"\{\w+\}", "{id}", path)
         for huge in HOSTILE_IDS if "{id}" in template else []:
             yield method, template.format(id=huge), "{}"

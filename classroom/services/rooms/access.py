@@ -1,7 +1,6 @@
 """Entering a live room: when it is open, room tokens, joining by code, accounts' roles, and who a lock lets in."""
 from __future__ import annotations
 
-import string
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,15 +15,14 @@ from ...extensions import db
 from ...models import AttendanceInterval, LiveSession, LiveStatus, Participant, Role, User
 from ...reference import ZONE_NAMES
 from ...timefmt import as_utc, utcnow
+from ... import schemas
+from ...schemas import NAME_MAX
 from .. import join_codes
-from .payload import clean_text
 from .roles import CLASS_DEVICE, HOST, STUDENT, TEACHER
 
-NAME_MAX = 80
 HEADCOUNT_MAX = 200
 TOKEN_SALT = "room-token"
 FACTS_SECONDS = 60
-BROWSER_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 def opens_at(live: LiveSession) -> datetime:
@@ -177,21 +175,8 @@ def check_lock(member: ArrivingMember, live: RoomState, connected_here: bool) ->
 def join_by_code(data, guard=None) -> tuple[Participant, LiveSession]:
     """A student joins with the spoken code and a name; no account needed. `guard(live_session_id, code)`, called
     once the code is looked up (None: no such room), may refuse the attempt (security.JoinCodeGuard)."""
-    if not isinstance(data, dict):
-        raise AppError(400, "validation", _("The body must be a JSON object."))
-    errors = {}
-    code = data.get("code")
-    if not isinstance(code, str) or not code.strip() or len(code) > 20:
-        errors["code"] = _("Enter the join code your teacher gave you.")
-    key = data.get("key")
-    if key is not None and (not isinstance(key, str) or not 16 <= len(key) <= 64 or set(key) - BROWSER_KEY_CHARS):
-        errors["key"] = _("The browser key is 16 to 64 letters, digits, - or _.")
-    try:
-        name = clean_text(data.get("name"), "name", NAME_MAX, _("Enter your name."))
-    except AppError as exc:
-        errors.update(exc.fields)
-    if errors:
-        raise AppError(400, "validation", next(iter(errors.values())), errors)
+    body = schemas.parse(schemas.JoinBody, data, strict=True)
+    code, name, key = body.code, body.name, body.key
     live = db.session.scalar(select(LiveSession).where(LiveSession.join_code == join_codes.normalize(code)))
     if guard is not None:
         guard(live.id if live is not None else None, join_codes.normalize(code))
