@@ -44,6 +44,15 @@ class ValidationError(AppError):
         super().__init__(400, "validation", message or next(iter(fields.values()), ""), fields)
 
 
+class Taken(ValidationError):
+    """Bad input that is a conflict: the value belongs to someone already (an e-mail address). 409, with the field
+    named, so forms show it beside the field as any other bad input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__({field: message}, message)
+        self.status, self.error = 409, "conflict"
+
+
 def bad(field: str, message: str) -> ValidationError:
     """One bad field."""
     return ValidationError({field: message}, message)

@@ -100,8 +100,12 @@ def Text(max_length: int, *, required: bool = False, schema: dict | None = None)
     """One line of text, spaces around it dropped. Required text must hold something other than spaces."""
     described = {"type": "string", "maxLength": max_length, **({"pattern": ROW_TEXT} if required else {}),
                  **(schema or {})}
-    return _field(lambda errors, name, value, info: fields.text(errors, name, value, max_length=max_length,
-                                                                required=required),
+    def check(errors, name, value, info):
+        if _strict(info) and isinstance(value, str) and len(value) > max_length:  # as the document counts it
+            errors.add(name, _("At most %(n)d characters.", n=max_length))
+        return fields.text(errors, name, value, max_length=max_length, required=required)
+
+    return _field(check,
                   described, required=required, default=None if required else "", json_type=_is_text,
                   type_message=_text_type)
 
@@ -154,13 +158,11 @@ def _grades(errors, name, value, info):
     return fields.grade_list(errors, name, value)
 
 
-Subjects = _field(_subjects, {"type": "array", "minItems": 1, "maxItems": len(ALL_SUBJECTS),
-                              "items": {"enum": sorted(ALL_SUBJECTS)}}, required=True)
-Grades = _field(_grades, {"type": "array", "minItems": 1, "maxItems": 12,
+Subjects = _field(_subjects, {"type": "array", "minItems": 1, "items": {"enum": sorted(ALL_SUBJECTS)}}, required=True)
+Grades = _field(_grades, {"type": "array", "minItems": 1,
                           "items": {"type": "integer", "minimum": 1, "maximum": 12}}, required=True)
-OptionalSubjects = _field(_subjects, {"type": "array", "minItems": 1, "maxItems": len(ALL_SUBJECTS),
-                                      "items": {"enum": sorted(ALL_SUBJECTS)}})
-OptionalGrades = _field(_grades, {"type": "array", "minItems": 1, "maxItems": 12,
+OptionalSubjects = _field(_subjects, {"type": "array", "minItems": 1, "items": {"enum": sorted(ALL_SUBJECTS)}})
+OptionalGrades = _field(_grades, {"type": "array", "minItems": 1,
                                   "items": {"type": "integer", "minimum": 1, "maximum": 12}})
 
 PROVINCE_SCHEMA = {"enum": sorted({p.code for p in PROVINCES} | {p.name for p in PROVINCES}),
@@ -181,7 +183,8 @@ Npsn = _field(lambda errors, name, value, info: fields.npsn(errors, name, value)
               required=True)
 Level = _field(lambda errors, name, value, info: fields.level(errors, name, value), {"enum": list(LEVEL_GRADES)})
 Language = _field(lambda errors, name, value, info: value if value in ("id", "en") else "id",
-                  {"enum": ["id", "en"], "default": "id"}, default="id")
+                  {"enum": ["id", "en"], "default": "id"}, default="id", json_type=lambda value: value in ("id", "en"),
+                  type_message=lambda: _("Choose id or en."))
 
 DATE_SCHEMA = {"type": "string", "format": "date", "minLength": 10, "maxLength": 10,
                "pattern": r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",

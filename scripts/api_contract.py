@@ -28,8 +28,9 @@ request, an approved account, a published run) is what the next one sees.
 
 The exit code is 0 only if every role ran to its summary with no failure and no error.
 
-No schemathesis.toml is needed: every setting used here is a CLI flag (and one at the repository root would not
-be read, as schemathesis runs in the work directory). NUL bytes are not generated because PostgreSQL cannot store
+The one setting no CLI flag has is written into the work directory's schemathesis.toml from the document: an
+operation whose description lists rules a JSON Schema cannot state (`x-rules`: a grade the school teaches, an
+interval that ends after it starts, a term with requests waiting) may answer a schema-valid request with 400. NUL bytes are not generated because PostgreSQL cannot store
 them; the API refuses them with a documented 400.
 """
 from __future__ import annotations
@@ -213,9 +214,32 @@ def request_headers(cookie: str | None) -> dict[str, str]:
     return {"User-Agent": USER_AGENT, **({"Cookie": f"session={cookie}"} if cookie else {})}
 
 
+# What a schema-valid request may also get: the success, and the refusals that depend on who asks and on stored
+# rows (schemathesis's own default list for positive_data_acceptance, 5xx left out: a 5xx is a failure).
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
+
+
+def write_config(base: str, workdir: Path) -> Path:
+    """A schemathesis.toml from the document itself: an operation that states rules a JSON Schema cannot
+    (`x-rules`: between fields, against stored data) may also answer a schema-valid request with 400. The
+    exceptions are the document's, so they cannot drift from it."""
+    document = requests.get(f"{base}/api/openapi.json", timeout=30).json()
+    ruled = sorted(op["operationId"] for operations in document["paths"].values() for op in operations.values()
+                   if op.get("x-rules"))
+    path = workdir / "schemathesis.toml"
+    lines = ["# Written by scripts/api_contract.py from /api/openapi.json's x-rules.", ""]
+    for operation_id in ruled:
+        lines += ["[[operations]]", f'include-operation-id = "{operation_id}"',
+                  "checks.positive_data_acceptance.expected-statuses = "
+                  + "[" + ", ".join(f'"{s}"' for s in ACCEPTED + ["400"]) + "]", ""]
+    path.write_text("\n".join(lines))
+    return path
+
+
 def schemathesis_command(base: str, examples: int, cookie: str | None, allow_x00_flag: bool,
-                         without_runs: bool) -> list[str]:
-    command = [str(BIN / "schemathesis"), "run", f"{base}/api/openapi.json", "--checks", "all",
+                         without_runs: bool, config: Path) -> list[str]:
+    command = [str(BIN / "schemathesis"), "--config-file", str(config), "run", f"{base}/api/openapi.json",
+               "--checks", "all",
                "-n", str(examples), "--workers", "1", "--seed", "1", "--generation-database", "none",
                "--request-timeout", "60", "--no-color"]
     if allow_x00_flag:
@@ -298,6 +322,7 @@ def main() -> int:
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` still runs
     try:
         server = start_server(env, workdir, args.port)
+        config = write_config(base, workdir)
         for role in args.roles:
             cookie = log_in(base, role, logins)
             log = workdir / f"{role}.log"
@@ -306,7 +331,7 @@ def main() -> int:
             # next, and litter the checkout.
             role_dir = workdir / role
             role_dir.mkdir()
-            command = schemathesis_command(base, args.examples, cookie, allow_x00_flag, queue_url is None)
+            command = schemathesis_command(base, args.examples, cookie, allow_x00_flag, queue_url is None, config)
             print(f"{role}: schemathesis run -n {args.examples} ... (log {log})", flush=True)
             with open(log, "w") as out:
                 out.write(f"$ cd {role_dir} && " + " ".join(command).replace(cookie or "\0", "<session cookie>")

@@ -43,6 +43,7 @@ class Operation:
     response: dict | None
     notes: str = ""
     query: tuple[tuple[str, dict], ...] = field(default=())
+    rules: str = ""
 
 
 OPERATIONS: list[Operation] = []
@@ -51,17 +52,18 @@ _BY_ENDPOINT: dict[str, Operation] = {}
 
 def route(method: str, rule: str, *, summary: str, roles: tuple[Role, ...], body: type[schemas.Schema] | None = None,
           status: int = 200, response: dict | None = OBJECT, notes: str = "",
-          query: tuple[tuple[str, dict], ...] = (), limit: str | None = None):
+          query: tuple[tuple[str, dict], ...] = (), limit: str | None = None, rules: str = ""):
     """Declare an API route. A write reads `body` (schemas.Empty when the path says it all): the view calls
     `json_body()` for it once it has found what it acts on, so a missing row is a 404 before a bad body is a
     400; an empty body is read before the view runs. `limit` is a rate limit (flask-limiter) after the role
-    check."""
+    check. `rules` names what the server refuses (400) that a JSON Schema cannot say: a rule between fields or
+    against stored data; the document shows it (`x-rules`), and scripts/api_contract.py expects those 400s."""
     if method != "GET" and body is None:
         raise TypeError(f"{method} {rule}: a write declares its body (schemas.Empty for none)")
 
     def decorate(view):
         endpoint = f"api.{view.__name__}"
-        operation = Operation(method, rule, endpoint, summary, roles, body, status, response, notes, query)
+        operation = Operation(method, rule, endpoint, summary, roles, body, status, response, notes, query, rules)
 
         @wraps(view)
         def with_body(*args, **kwargs):

@@ -27,7 +27,8 @@ def reference():
 
 @route("POST", "/register/teacher", summary="Register as a teacher (waits for approval)", roles=ANYONE,
        body=schemas.TeacherRegistration, status=201, limit=REGISTER_LIMIT,
-       notes="An e-mail address already registered is refused with 409.")
+       notes="An e-mail address already registered is refused with 409.",
+       rules="a timezone that is no IANA zone name; an e-mail address no mail server would take (no dot in its domain, a reserved domain).")
 def register_teacher():
     user = accounts.register_teacher(json_body())
     db.session.commit()
@@ -37,7 +38,10 @@ def register_teacher():
 @route("POST", "/register/school", summary="Register as school staff (waits for approval)", roles=ANYONE,
        body=schemas.SchoolRegistration, status=201, limit=REGISTER_LIMIT,
        notes="A school new to the programme also needs school_name, level, province and district (400 naming "
-             "each missing one); an e-mail address already registered is refused with 409.")
+             "each missing one); an e-mail address already registered is refused with 409.",
+       rules="school_name, level, province or district left out for a school not registered yet (an NPSN the "
+             "programme does not know); a timezone that is no IANA zone name; an e-mail address no mail server "
+             "would take.")
 def register_school():
     user = accounts.register_school(json_body())
     db.session.commit()

@@ -23,7 +23,8 @@ def list_runs():
 
 
 @route("POST", "/coordinator/runs", summary="Start a matching run in a worker", roles=STAFF, body=schemas.RunBody,
-       status=202, notes="Needs requests waiting in the term (else 400); the queue being down answers 503.")
+       status=202, notes="The queue being down answers 503.",
+       rules="a term that ends before it starts or is longer than 366 days, or has no request waiting.")
 def start_run():
     run = run_service.start_run(current_user, json_body())
     db.session.commit()

@@ -51,6 +51,9 @@ def _operation(op: Operation) -> dict:
                          for code, text in ERRORS.items()}},
         "security": [] if op.roles == ANYONE else SESSION,
     }
+    if op.rules:
+        document["description"] += f" Also refused with 400: {op.rules}"
+        document["x-rules"] = op.rules
     parameters = [{"name": name, "in": "path", "required": True,
                    "schema": {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}}
                   for name in re.findall(r"<(?:\w+:)?(\w+)>", op.rule)]
@@ -58,7 +61,8 @@ def _operation(op: Operation) -> dict:
     if parameters:
         document["parameters"] = parameters
     if op.body is schemas.Empty:
-        document["requestBody"] = {"required": False, "description": "nothing, or {}",
+        document["requestBody"] = {"required": True, "description": "{}: the path says it all, but a write is "
+                                                                    "always JSON (what keeps other sites out)",
                                    "content": {"application/json": {"schema": {"type": "object"}}}}
     elif op.body is not None:
         document["requestBody"] = {"required": True, "content": {"application/json": {

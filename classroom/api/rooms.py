@@ -11,7 +11,8 @@ from . import ANYONE, json_body, route
 @route("POST", "/rooms/join", summary="Join a live session with its code (rooms.md)", roles=ANYONE,
        body=schemas.JoinBody,
        notes="Answers a room token for the /room namespace. Wrong codes are counted per address (429 with "
-             "Retry-After); a session not open yet, ended, locked, or a removed student are refused (403/409).")
+             "Retry-After); a session not open yet, ended, locked, or a removed student are refused (403/409).",
+       rules="a name of nothing but control or invisible format characters (they are dropped).")
 def join():
     guard = JoinCodeGuard()  # wrong codes count per address, the right code is never slowed by them
     participant, live = room_service.join_by_code(json_body(), guard.check)

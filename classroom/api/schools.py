@@ -31,7 +31,10 @@ def list_requests():
     return jsonify([request_json(r) for r in rows])
 
 
-@route("POST", "/school/requests", summary="Create a request", roles=SCHOOL, body=schemas.RequestBody, status=201)
+@route("POST", "/school/requests", summary="Create a request", roles=SCHOOL, body=schemas.RequestBody, status=201,
+       rules="a grade the school's level does not teach, or a subject not taught in that grade; a window that "
+             "does not end after it starts, none long enough for a session, or windows on fewer days than "
+             "sessions a week; a term that ends before it starts or is longer than 366 days.")
 def create_request():
     school = current_school()
     session_request = request_service.create_request(school, json_body(school=school), created_by=current_user)
@@ -46,7 +49,10 @@ def get_request(request_id: int):
 
 
 @route("PUT", "/school/requests/<int:request_id>", summary="Edit a request", roles=SCHOOL, body=schemas.RequestBody,
-       notes="A cancelled request can no longer be changed (409).")
+       notes="A cancelled request can no longer be changed (409).",
+       rules="a grade the school's level does not teach, or a subject not taught in that grade; a window that "
+             "does not end after it starts, none long enough for a session, or windows on fewer days than "
+             "sessions a week; a term that ends before it starts or is longer than 366 days.")
 def update_request(request_id: int):
     session_request = _own_request(request_id)
     request_service.update_request(session_request, json_body(school=session_request.school))

@@ -27,7 +27,7 @@ def get_availability():
 
 
 @route("PUT", "/teacher/availability", summary="Replace the weekly availability (overlaps merge)", roles=TEACHER,
-       body=schemas.AvailabilityBody)
+       body=schemas.AvailabilityBody, rules="an interval that does not end after it starts.")
 def put_availability():
     profile = current_teacher()
     teacher_service.set_availability(profile, json_body())
@@ -35,7 +35,8 @@ def put_availability():
     return _availability(profile)
 
 
-@route("PUT", "/teacher/profile", summary="Subjects, grades, limits", roles=TEACHER, body=schemas.TeacherProfileBody)
+@route("PUT", "/teacher/profile", summary="Subjects, grades, limits", roles=TEACHER, body=schemas.TeacherProfileBody,
+       rules="a weekly limit below the daily limit (either given or kept); a timezone that is no IANA zone name.")
 def put_profile():
     teacher_service.update_profile(current_teacher(), json_body())
     db.session.commit()
@@ -57,7 +58,7 @@ def timetable():
 
 
 @route("GET", "/teacher/record", summary="Teaching record: sessions, hours, JP, ratings", roles=TEACHER,
-       query=(("from", schemas.DATE_SCHEMA), ("to", schemas.DATE_SCHEMA)))
+       query=(("from", schemas.DATE_SCHEMA), ("to", schemas.DATE_SCHEMA)), rules="`to` before `from`.")
 def record():
     profile = current_teacher()
     first, last, errors = teaching_record.record_range(request.args)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AccountStatus, Role, School, TeacherProfile, User
 from ..timefmt import utcnow
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, NotFound, Taken, ValidationError
 from .. import schemas
 from . import fields, tokens
 from .notifications import notify
@@ -26,7 +26,7 @@ def _email_taken(address: str) -> bool:
 
 def _new_user(body: schemas.Account, role: Role) -> User:
     if _email_taken(body.email):
-        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+        raise Taken("email", _("An account with this e-mail address already exists."))
     user = User(name=body.name, email=body.email, role=role, language=body.language, status=AccountStatus.PENDING)
     user.set_password(body.password)
     return user
