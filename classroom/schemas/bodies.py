@@ -1,143 +1,23 @@
-"""What clients send, written once: one schema per form, API body and event, validating all of them and generating
-the API's OpenAPI document (`api/openapi.py`).
-
-pydantic (v2) because it is the most used and best kept schema library for Python, validates a plain dict from any
-source (a form post, a JSON body, a socket event, a script) and writes JSON Schema 2020-12, which is what OpenAPI 3.1
-takes as it is; Flask needs no integration layer for that. Each field type below pairs one check from
-`services/fields.py` (so every message stays the one the person has always read, in their language) with the JSON
-Schema that says exactly what the check accepts. `parse` turns every refusal into one `ValidationError` naming each
-bad field, all fields at once.
-
-Two readings of the same schema:
-- **strict** (the JSON API): types are JSON's own, as the document says: a number where a number is asked for, true
-  or false for a flag. What the document forbids is refused.
-- **lenient** (forms, the CLI, the demo, imports): a form can only send text, so "5" is a number and "on" is true.
-Rules that need the database (a grade the school teaches, a school that already exists) get it through `parse`'s
-keyword arguments and still report with the other fields.
-"""
+"""The bodies of the pages' forms and the JSON API, one schema each (what a school, a teacher, a coordinator or a
+student sends), and the field types of the programme's own values: provinces, subjects, grades, dates, weekly
+intervals."""
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
-from pydantic import ValidationError as PydanticError
-from pydantic_core import PydanticCustomError
 
-from .errors import ValidationError
-from .reference import ALL_SUBJECTS, LEVEL_GRADES, PROVINCES, subject_taught_at
-from .services import fields, terms
-from .timefmt import DAYS, ZONE_NAME_MAX
+from ..errors import ValidationError
+from ..reference import ALL_SUBJECTS, LEVEL_GRADES, PROVINCES, subject_taught_at
+from ..services import fields, terms
+from ..timefmt import DAYS, ZONE_NAME_MAX
+from .base import (ROW_TEXT, Flag, Integer, Schema, Text, _field, _flag, _is_flag, _is_number, _is_text,
+                   _number_type, _strict, _text_type)
 
 NAME_MAX = 80  # a person's name in a room
 JOIN_CODE_MAX = 20
 BROWSER_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
-
-REQUIRED = "required"  # marks a field the document lists as required (its check refuses a missing value)
-ROW_TEXT = r"\S"       # required text: something other than spaces
-
-
-def refuse(found: dict[str, str]) -> PydanticCustomError:
-    """A refusal of one field (or several, for nested ones: `windows.2.end`), carried through pydantic to `parse`."""
-    return PydanticCustomError("refused", "{message}", {"message": next(iter(found.values())), "fields": found})
-
-
-def _strict(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get("strict"))
-
-
-def _field(check: Callable, schema: dict, *, required: bool = False, default: Any = None,
-           json_type: Callable[[Any], bool] | None = None, type_message: Callable[[], str] | None = None):
-    """A field: `check(errors, name, value, info)` cleans the value or adds a message to `errors`; `schema` is its
-    JSON Schema. An optional field left out (or null) takes `default` without a check. `json_type` says which JSON
-    values the strict reading accepts at all; others get `type_message`."""
-
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        if value is None and not required:
-            return default
-        if _strict(info) and json_type is not None and not json_type(value):
-            raise refuse({info.field_name: type_message()})
-        errors = fields.FieldErrors()
-        cleaned = check(errors, info.field_name, value, info)
-        if errors.fields:
-            raise refuse(errors.fields)
-        return cleaned
-
-    metadata = [Field(default=None), PlainValidator(validate), WithJsonSchema(schema)]
-    if required:
-        metadata.append(REQUIRED)
-    return Annotated[Any, *metadata]
-
-
-def _is_text(value) -> bool:
-    return isinstance(value, str)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_list(value) -> bool:
-    return isinstance(value, list)
-
-
-def _is_flag(value) -> bool:
-    return isinstance(value, bool)
-
-
-def _text_type() -> str:
-    return _("Must be text.")
-
-
-def _number_type() -> str:
-    return _("Must be a whole number.")
-
-
-def Text(max_length: int, *, required: bool = False, schema: dict | None = None):
-    """One line of text, spaces around it dropped. Required text must hold something other than spaces."""
-    described = {"type": "string", "maxLength": max_length, **({"pattern": ROW_TEXT} if required else {}),
-                 **(schema or {})}
-    def check(errors, name, value, info):
-        if _strict(info) and isinstance(value, str) and len(value) > max_length:  # as the document counts it
-            errors.add(name, _("At most %(n)d characters.", n=max_length))
-        return fields.text(errors, name, value, max_length=max_length, required=required)
-
-    return _field(check,
-                  described, required=required, default=None if required else "", json_type=_is_text,
-                  type_message=_text_type)
-
-
-def Integer(low: int, high: int, *, required: bool = False, default: int | None = None, multiple_of: int = 1,
-            multiple_message: Callable[[], str] | None = None):
-    def check(errors, name, value, info):
-        number = fields.integer(errors, name, value, low=low, high=high)
-        if name not in errors.fields and number % multiple_of:
-            errors.add(name, multiple_message())
-        return number
-
-    schema = {"type": "integer", "minimum": low, "maximum": high}
-    if multiple_of > 1:
-        schema["multipleOf"] = multiple_of
-    if default is not None:
-        schema["default"] = default
-    return _field(check, schema, required=required, default=default, json_type=_is_number,
-                  type_message=_number_type)
-
-
-FORM_TRUE = {"1", "on", "true", "yes", "y"}
-
-
-def _flag(errors, name, value, info) -> bool:
-    if isinstance(value, bool):
-        return value
-    return isinstance(value, str) and value.strip().lower() in FORM_TRUE
-
-
-Flag = _field(_flag, {"type": "boolean", "default": False}, default=False, json_type=_is_flag,
-              type_message=lambda: _("Send true or false."))
 
 
 def _strict_items(value, info, item_ok) -> bool:
@@ -241,65 +121,6 @@ def Intervals(most: int):
     return _field(lambda errors, name, value, info: _intervals(most, errors, name, value, info),
                   {"type": "array", "maxItems": most, "items": INTERVAL_SCHEMA}, required=True)
 
-
-# ---- the schemas ---------------------------------------------------------------------------------------------
-
-class Schema(BaseModel):
-    """A body: unknown keys are ignored (a newer client's field must not break an older server), every field is
-    checked even when left out (its check knows whether it is required)."""
-
-    model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
-    examples: ClassVar[list[dict]] = []
-
-    @classmethod
-    def json_schema(cls) -> dict:
-        """The JSON Schema of the body as the document shows it: required fields listed, an optional field may
-        also be null (it then takes its default)."""
-        properties, required = {}, []
-        for name, info in cls.model_fields.items():
-            schema = next(m.json_schema for m in info.metadata if isinstance(m, WithJsonSchema))
-            if REQUIRED in info.metadata:
-                required.append(name)
-                properties[name] = schema
-            else:
-                properties[name] = {"anyOf": [schema, {"type": "null"}]}
-        body = {"type": "object", "properties": properties}
-        if required:
-            body["required"] = required
-        if cls.__doc__:
-            body["description"] = " ".join(cls.__doc__.split())
-        return body
-
-    def values(self, *names: str) -> dict:
-        return {name: getattr(self, name) for name in names}
-
-
-S = TypeVar("S", bound="Schema")
-
-
-def parse(schema: type[S], data: Any, *, strict: bool = False, **context: Any) -> S:
-    """`data` checked against `schema`, or a ValidationError naming every bad field. `strict` for JSON bodies;
-    `context` carries what a rule needs from the database (`school=`)."""
-    if isinstance(data, schema):
-        return data
-    if data is None and not strict:  # a form or a script that sent nothing; JSON must send its object
-        data = {}
-    if not isinstance(data, dict):
-        raise ValidationError({"body": _("The body must be a JSON object.")})
-    try:
-        return schema.model_validate(data, context={"strict": strict, **context})
-    except PydanticError as exc:
-        found: dict[str, str] = {}
-        for error in exc.errors():
-            ctx = error.get("ctx") or {}
-            for name, message in (ctx.get("fields") or {".".join(map(str, error["loc"])) or "body":
-                                                          ctx.get("message", error["msg"])}).items():
-                found.setdefault(name, message)
-        raise ValidationError(found) from None
-
-
-class Empty(Schema):
-    """No fields: the action is the path."""
 
 
 class Account(Schema):
@@ -437,7 +258,7 @@ def _join_code(errors, name, value, info):
 
 
 def _person_name(errors, name, value, info):
-    from .services.rooms.payload import clean_text  # the room's own rule for a line a person types
+    from ..services.rooms.payload import clean_text  # the room's own rule for a line a person types
     try:
         return clean_text(value, name, NAME_MAX, _("Enter your name."))
     except ValidationError as exc:
