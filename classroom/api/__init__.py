@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import Any
 
 from flask import Blueprint, Flask, request
 from flask_babel import gettext as _
@@ -40,7 +41,7 @@ class Operation:
     roles: tuple[Role, ...]
     body: type[schemas.Schema] | None
     status: int
-    response: dict | None
+    response: Any  # an answer schema (schemas/responses.py), [one] for a list of them, a JSON Schema, or None
     notes: str = ""
     query: tuple[tuple[str, dict], ...] = field(default=())
     rules: str = ""
@@ -51,7 +52,7 @@ _BY_ENDPOINT: dict[str, Operation] = {}
 
 
 def route(method: str, rule: str, *, summary: str, roles: tuple[Role, ...], body: type[schemas.Schema] | None = None,
-          status: int = 200, response: dict | None = OBJECT, notes: str = "",
+          status: int = 200, response: Any = OBJECT, notes: str = "",
           query: tuple[tuple[str, dict], ...] = (), limit: str | None = None, rules: str = ""):
     """Declare an API route. A write reads `body` (schemas.Empty when the path says it all): the view calls
     `json_body()` for it once it has found what it acts on, so a missing row is a 404 before a bad body is a

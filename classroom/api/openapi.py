@@ -7,6 +7,7 @@ import re
 from flask import url_for
 
 from .. import schemas
+from ..schemas.responses import Answer
 from ..validation import ROW_ID_MAX
 from . import ANY_ROLE, ANYONE, OPERATIONS, STAFF, Operation, route
 
@@ -38,10 +39,23 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", "/api" + rule)
 
 
-def _operation(op: Operation) -> dict:
+def _answer_schema(response, components: dict) -> dict:
+    """The JSON Schema of an answer as the route declared it; answer schemas (and the ones inside them) go to the
+    document's components once each."""
+    if isinstance(response, list):
+        return {"type": "array", "items": _answer_schema(response[0], components)}
+    if isinstance(response, type) and issubclass(response, Answer):
+        schema = response.json_schema()
+        components.update(schema.pop("$defs", {}))
+        components[response.__name__] = schema
+        return {"$ref": f"#/components/schemas/{response.__name__}"}
+    return response
+
+
+def _operation(op: Operation, components: dict) -> dict:
     success = {"description": "OK"}
     if op.response is not None:
-        success["content"] = {"application/json": {"schema": op.response}}
+        success["content"] = {"application/json": {"schema": _answer_schema(op.response, components)}}
     document = {
         "operationId": op.endpoint.removeprefix("api."),
         "summary": op.summary,
@@ -74,7 +88,7 @@ def document() -> dict:
     paths: dict = {}
     bodies: dict = {}
     for op in OPERATIONS:
-        paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation(op)
+        paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation(op, bodies)
         if op.body is not None and op.body is not schemas.Empty:
             bodies[op.body.__name__] = op.body.json_schema()
     return {

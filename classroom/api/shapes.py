@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from ..links import room_url
+from ..schemas.responses import (LiveOut, NotificationOut, PendingOut, RequestOut, RunOut, SessionOut, UserOut,
+                                 answer)
 from ..models import LiveSession, MatchingRun, Notification, SessionRequest, User
 from ..services import accounts, matching, reasons, requests as request_service, review
 from ..services.notifications import message_for
@@ -19,7 +21,7 @@ def user_json(user: User) -> dict:
                            "max_sessions_per_week": p.max_sessions_per_week}
     if user.school and user.is_active:  # not to whoever just typed a school's public NPSN
         body["school"] = {"id": user.school.id, "npsn": user.school.npsn, "name": user.school.name}
-    return body
+    return answer(UserOut, **body)
 
 
 def pending_json(user: User) -> dict:
@@ -30,16 +32,16 @@ def pending_json(user: User) -> dict:
         # Joining a school that has staff: they approve, the coordinator cannot (and the list says so).
         body["school"] = {"id": user.school.id, "npsn": user.school.npsn, "name": user.school.name,
                           "active_staff": len(colleagues), "approved_by": "school" if colleagues else "coordinator"}
-    return body
+    return answer(PendingOut, **body)
 
 
 def notification_json(note: Notification) -> dict:
-    return {"id": note.id, "kind": note.kind, "message": message_for(note.kind, note.params),
-            "created_at": note.created_at.isoformat(), "read": note.read_at is not None}
+    return answer(NotificationOut, id=note.id, kind=note.kind, message=message_for(note.kind, note.params),
+                  created_at=note.created_at.isoformat(), read=note.read_at is not None)
 
 
 def request_json(session_request: SessionRequest) -> dict:
-    return {
+    return answer(RequestOut, **{
         "id": session_request.id, "school": session_request.school_id, "class_name": session_request.class_name,
         "subject": session_request.subject, "grade": session_request.grade, "students": session_request.students,
         "sessions_per_week": session_request.sessions_per_week,
@@ -47,20 +49,20 @@ def request_json(session_request: SessionRequest) -> dict:
         "term_start": session_request.term_start.isoformat(), "term_end": session_request.term_end.isoformat(),
         "windows": request_service.windows_json(session_request), "timezone": session_request.school.timezone,
         "status": session_request.status.value, "unserved_reason": session_request.unserved_reason,
-    }
+    })
 
 
 def live_json(live: LiveSession) -> dict:
     """A dated session as the school sees it."""
-    return {"id": live.id, "starts_at": live.starts_at.isoformat(), "ends_at": live.ends_at.isoformat(),
-            "join_code": live.join_code, "status": live.status.value, "teacher": live.teacher.user.name,
-            "withdrawn_reason": live.withdrawn_reason}
+    return answer(LiveOut, id=live.id, starts_at=live.starts_at.isoformat(), ends_at=live.ends_at.isoformat(),
+                  join_code=live.join_code, status=live.status.value, teacher=live.teacher.user.name,
+                  withdrawn_reason=live.withdrawn_reason)
 
 
 def session_json(live: LiveSession, zone: str) -> dict:
     """A dated session as its teacher sees it, in the teacher's zone and the school's."""
     school_zone = live.school.timezone
-    return {
+    return answer(SessionOut, **{
         "id": live.id, "status": live.status.value, "starts_at": live.starts_at.isoformat(),
         "ends_at": live.ends_at.isoformat(),
         "local_start": in_zone(live.starts_at, zone).isoformat(), "zone": zone_label(zone),
@@ -69,7 +71,7 @@ def session_json(live: LiveSession, zone: str) -> dict:
         "subject": live.request.subject, "grade": live.request.grade, "class_name": live.request.class_name,
         "assignment": live.assignment_id, "join_code": live.join_code, "room_url": room_url(live, external=True),
         "withdrawn_reason": live.withdrawn_reason,
-    }
+    })
 
 
 def run_json(run: MatchingRun, detail: bool = False) -> dict:
@@ -92,4 +94,4 @@ def run_json(run: MatchingRun, detail: bool = False) -> dict:
         body["summary"] = review.summary_by_province(run)
         if review.has_baseline(run):
             body["changes"] = review.changes_against_previous(run)
-    return body
+    return answer(RunOut, **body)

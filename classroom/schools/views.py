@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..auth.access import current_school, roles_required
 from ..extensions import db
 from ..forms import form_data, intervals_from_form, save
-from ..models import Assignment, LiveSession, LiveStatus, MatchingRun, Rating, RequestStatus, Role, RunStatus, SessionRequest
+from ..models import LiveSession, LiveStatus, Rating, RequestStatus, Role, SessionRequest
 from ..reference import LEVEL_GRADES, PROVINCES_BY_CODE, SUBJECTS_BY_LEVEL
 from ..i18n import day_name
 from ..services import (accounts, fields, ratings as rating_service, reasons, requests as request_service, supply,
@@ -94,11 +94,7 @@ def _request_form(session_request: SessionRequest | None):
     school = current_school()
     errors: dict = {}
     if session_request is not None:
-        data = {"class_name": session_request.class_name, "subject": session_request.subject,
-                "grade": session_request.grade, "students": session_request.students,
-                "sessions_per_week": session_request.sessions_per_week,
-                "duration_minutes": session_request.duration_minutes, "priority": session_request.priority,
-                "term_start": session_request.term_start.isoformat(), "term_end": session_request.term_end.isoformat()}
+        data = request_service.form_values(session_request)
         windows = request_service.windows_json(session_request)
     else:
         data, windows = {"priority": 3, "duration_minutes": 70, "sessions_per_week": 2}, []

@@ -1,6 +1,8 @@
 """Schools' session requests: created, edited and cancelled with every field checked."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,6 +20,12 @@ FIELDS = ("class_name", "subject", "grade", "students", "sessions_per_week", "du
 def _parse(school: School, data) -> tuple[dict, list[tuple[int, int, int]]]:
     body = schemas.parse(schemas.RequestBody, data, school=school)
     return body.values(*FIELDS), body.windows
+
+
+def form_values(request: SessionRequest) -> dict:
+    """A stored request as its form shows it: every schema field, dates as the form writes them."""
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in ((name, getattr(request, name)) for name in FIELDS)}
 
 
 def create_request(school: School, data: dict, created_by: User | None = None) -> SessionRequest:

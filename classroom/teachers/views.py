@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 

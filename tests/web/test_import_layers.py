@@ -56,3 +56,27 @@ def test_runs_jobs_and_the_worker_import_one_way():
     assert reaches(graph, "classroom.jobs", "classroom.worker") is None  # the web process never loads the solver
     assert reaches(graph, "classroom.services.runs", "classroom.services.review") is None
     assert reaches(graph, "classroom.services.runs", "classroom.services.publishing") is None
+
+
+EDGES = ("classroom.auth.views", "classroom.main.views", "classroom.teachers.views", "classroom.schools.views",
+         "classroom.coordinator.views", "classroom.coordinator.runs", "classroom.coordinator.calendar",
+         "classroom.rooms.views", "classroom.rooms.recordings", "classroom.api")
+
+
+def _edge_modules(graph) -> list[str]:
+    return [m for m in graph if any(m == e or m.startswith(e + ".") for e in EDGES)]
+
+
+def test_no_view_imports_another_area_and_nothing_below_imports_an_edge():
+    """What two edges share lives below them (docs/architecture.md): a view or API module never imports another
+    area's views, and services, schemas and models import no edge at all."""
+    graph = import_graph()
+    edges = _edge_modules(graph)
+    for module in edges:
+        area = module.rsplit(".", 1)[0] if not module.startswith("classroom.api") else "classroom.api"
+        for target in graph[module]:
+            if target in edges and not target.startswith(area):
+                raise AssertionError(f"{module} imports {target}")
+    for lower in [m for m in graph if m.startswith(("classroom.services", "classroom.schemas", "classroom.models"))]:
+        for edge in edges:
+            assert reaches(graph, lower, edge) is None, reaches(graph, lower, edge)
