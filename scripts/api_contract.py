@@ -53,7 +53,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ROLES = ("anonymous", "teacher", "school", "coordinator")
-QUEUE_URL = "redis://127.0.0.1:6379/14"  # the tests' unserved queue (tests/web/test_api_fuzz.py)
+QUEUE_URL = "redis://127.0.0.1:6379/14"  # the tests' unserved queue (tests/api/test_api_fuzz.py)
 # The operations that hand a matching run to a worker (classroom/api/planning.py): left out without a queue.
 RUN_STARTERS = r"^/api/coordinator/runs(/\{run_id\}/replan)?$"
 # Flask-Login's "strong" session protection (auth/access.py) drops a session cookie sent with another User-Agent

@@ -8,7 +8,7 @@ from classroom import schemas
 from classroom.api import OPERATIONS
 from classroom.api.openapi import _path
 
-from .test_matching_runs import MATH_8
+from web.test_matching_runs import MATH_8
 
 PASSWORD = "rahasia-sekali-123"
 

@@ -15,7 +15,7 @@ from classroom.extensions import db
 from classroom.models import User
 from classroom.services import requests as request_service
 
-from .test_matching_runs import MATH_8, _redis_up
+from web.test_matching_runs import MATH_8, _redis_up
 
 ROLES = ["anonymous", "teacher", "school", "coordinator"]
 # What the issue asks for: no server error, and every answer keeps the document's own promises.

@@ -1,7 +1,7 @@
 """The JSON API follows the same rules as the pages, and its OpenAPI document covers every route."""
 import re
 
-from .test_matching_runs import MATH_8, TERM, expected_sessions, programme, run_inline  # noqa: F401  (fixture)
+from web.test_matching_runs import MATH_8, TERM, expected_sessions, programme, run_inline  # noqa: F401  (fixture)
 
 
 def test_openapi_documents_every_api_route(app, client):
