@@ -89,14 +89,20 @@ def regenerate_calendar_token():
     return out.answer(out.CalendarOut, calendar_url=url_for("calendar.feed", token=token, _external=True))
 
 
+def _own(find, row_id: int):
+    """The teacher and their own row (`find(profile, id)`); another teacher's is simply not found."""
+    profile = current_teacher()
+    row = find(profile, row_id)
+    if row is None:
+        abort(404)
+    return profile, row
+
+
 @route("POST", "/teacher/sessions/<int:live_session_id>/withdraw", summary="Withdraw from one dated session",
        roles=TEACHER, body=schemas.Reason, notes="The school is told the reason; a substitute is sought.",
        response=out.WithdrawnSessionOut)
 def withdraw_session(live_session_id: int):
-    profile = current_teacher()
-    live = withdrawals.own_session(profile, live_session_id)
-    if live is None:
-        abort(404)
+    profile, live = _own(withdrawals.own_session, live_session_id)
     substitute = withdrawals.withdraw_session(profile, live, json_body())
     db.session.commit()
     return out.answer(out.WithdrawnSessionOut, **session_json(live, profile.timezone),
@@ -108,10 +114,7 @@ def withdraw_session(live_session_id: int):
        notes="Every coming session of the class is cancelled (ones a substitute took over stay); the school is told.",
        response=out.WithdrawnClassOut)
 def withdraw_assignment(assignment_id: int):
-    profile = current_teacher()
-    assignment = withdrawals.own_assignment(profile, assignment_id)
-    if assignment is None:
-        abort(404)
+    profile, assignment = _own(withdrawals.own_assignment, assignment_id)
     cancelled = withdrawals.withdraw_assignment(profile, assignment, json_body())
     db.session.commit()
     return out.answer(out.WithdrawnClassOut, id=assignment.id, withdrawn_at=assignment.withdrawn_at.isoformat(),
