@@ -4,7 +4,7 @@ and turns every refusal into one `ValidationError` naming each bad field."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
@@ -58,10 +58,6 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_list(value) -> bool:
-    return isinstance(value, list)
-
-
 def _is_flag(value) -> bool:
     return isinstance(value, bool)
 
@@ -74,10 +70,9 @@ def _number_type() -> str:
     return _("Must be a whole number.")
 
 
-def Text(max_length: int, *, required: bool = False, schema: dict | None = None):
+def Text(max_length: int, *, required: bool = False):
     """One line of text, spaces around it dropped. Required text must hold something other than spaces."""
-    described = {"type": "string", "maxLength": max_length, **({"pattern": ROW_TEXT} if required else {}),
-                 **(schema or {})}
+    described = {"type": "string", "maxLength": max_length, **({"pattern": ROW_TEXT} if required else {})}
     def check(errors, name, value, info):
         if _strict(info) and isinstance(value, str) and len(value) > max_length:  # as the document counts it
             errors.add(name, _("At most %(n)d characters.", n=max_length))
@@ -114,8 +109,13 @@ def _flag(errors, name, value, info) -> bool:
     return isinstance(value, str) and value.strip().lower() in FORM_TRUE
 
 
-Flag = _field(_flag, {"type": "boolean", "default": False}, default=False, json_type=_is_flag,
-              type_message=lambda: _("Send true or false."))
+def FlagOf(default: bool | None):
+    """true or false (a form's "on"); left out, `default` (None: the caller keeps what it had)."""
+    schema = {"type": "boolean"} if default is None else {"type": "boolean", "default": default}
+    return _field(_flag, schema, default=default, json_type=_is_flag, type_message=lambda: _("Send true or false."))
+
+
+Flag = FlagOf(False)
 
 
 class Schema(BaseModel):
@@ -123,7 +123,6 @@ class Schema(BaseModel):
     checked even when left out (its check knows whether it is required)."""
 
     model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
-    examples: ClassVar[list[dict]] = []
 
     @classmethod
     def json_schema(cls) -> dict:

@@ -12,7 +12,7 @@ from ..errors import ValidationError
 from ..reference import ALL_SUBJECTS, LEVEL_GRADES, PROVINCES, subject_taught_at
 from ..services import fields, terms
 from ..timefmt import DAYS, ZONE_NAME_MAX
-from .base import (ROW_TEXT, Flag, Integer, Schema, Text, _field, _flag, _is_flag, _is_number, _is_text,
+from .base import (ROW_TEXT, Flag, FlagOf, Integer, Schema, Text, _field, _is_number, _is_text,
                    _number_type, _strict, _text_type)
 
 NAME_MAX = 80  # a person's name in a room
@@ -38,18 +38,23 @@ def _grades(errors, name, value, info):
     return fields.grade_list(errors, name, value)
 
 
-Subjects = _field(_subjects, {"type": "array", "minItems": 1, "items": {"enum": sorted(ALL_SUBJECTS)}}, required=True)
-Grades = _field(_grades, {"type": "array", "minItems": 1,
-                          "items": {"type": "integer", "minimum": 1, "maximum": 12}}, required=True)
-OptionalSubjects = _field(_subjects, {"type": "array", "minItems": 1, "items": {"enum": sorted(ALL_SUBJECTS)}})
-OptionalGrades = _field(_grades, {"type": "array", "minItems": 1,
-                                  "items": {"type": "integer", "minimum": 1, "maximum": 12}})
+SUBJECTS_SCHEMA = {"type": "array", "minItems": 1, "items": {"enum": sorted(ALL_SUBJECTS)}}
+GRADES_SCHEMA = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 12}}
+Subjects = _field(_subjects, SUBJECTS_SCHEMA, required=True)
+Grades = _field(_grades, GRADES_SCHEMA, required=True)
+OptionalSubjects = _field(_subjects, SUBJECTS_SCHEMA)
+OptionalGrades = _field(_grades, GRADES_SCHEMA)
 
 PROVINCE_SCHEMA = {"enum": sorted({p.code for p in PROVINCES} | {p.name for p in PROVINCES}),
                    "description": "a province's Kemendagri code (e.g. \"91\") or its name"}
-Province = _field(lambda errors, name, value, info: fields.province(errors, name, value), PROVINCE_SCHEMA,
-                  required=True)
-OptionalProvince = _field(lambda errors, name, value, info: fields.province(errors, name, value), PROVINCE_SCHEMA)
+
+
+def _province(errors, name, value, info):
+    return fields.province(errors, name, value)
+
+
+Province = _field(_province, PROVINCE_SCHEMA, required=True)
+OptionalProvince = _field(_province, PROVINCE_SCHEMA)
 Zone = _field(lambda errors, name, value, info: fields.timezone_name(errors, name, value) if value else "",
               {"type": "string", "maxLength": ZONE_NAME_MAX,
                "description": "an IANA time zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); "
@@ -167,7 +172,7 @@ class TeacherProfileBody(Schema):
     max_sessions_per_day: Integer(1, 8)
     max_sessions_per_week: Integer(1, 40)
     years_teaching: Integer(0, 50)
-    certified: _field(_flag, {"type": "boolean"}, json_type=_is_flag, type_message=lambda: _("Send true or false."))
+    certified: FlagOf(None)
 
 
 class AvailabilityBody(Schema):
