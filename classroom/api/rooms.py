@@ -22,3 +22,28 @@ def join():
     guard.joined(live.id)
     return out.answer(out.JoinOut, token=room_service.issue_token(participant), room=room_service.room_name(live.id),
                       role=participant.role, session=room_service.session_json(live))
+
+
+@route("GET", "/rooms/events.json", summary="The room's Socket.IO events: who may send each, its flood limit and "
+                                            "its payload's JSON Schema", roles=ANYONE,
+       notes="Generated from the schemas the event guard reads each payload against (classroom/schemas/events.py).")
+def room_events():
+    return events_document()
+
+
+def events_document() -> dict:
+    from ..sockets.rooms.guard import EVENTS, LIMITS  # the guard holds each event's rule as it checks it
+    events = {}
+    for name, rule in sorted(EVENTS.items()):
+        burst, rate = LIMITS[rule.limit]
+        events[name] = {"description": rule.description,
+                        "roles": sorted(rule.roles) if rule.roles is not None else "any member",
+                        "flood_limit": {"kind": rule.limit, "burst": burst, "per_second": rate},
+                        "payload": rule.payload.json_schema()}
+    return {"namespace": "/room",
+            "connect": {"auth": {"token": "the room token POST /api/rooms/join answered"}},
+            "refusal": {"event": "error", "body": {"error": "a stable code", "message": "in the user's language",
+                                                   "fields": "each bad field of the payload and its message"},
+                        "note": "sent to the sender alone, and as the acknowledgement when the client asked "
+                                "for one"},
+            "events": events}

@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     app.extensions["sfu"] = SFU(gateway, app.config["JANUS_API_SECRET"], app.config["RECORDINGS_PATH"], announce)
 
 
-def sfu():
+def sfu_gateway():
     """This process's SFU, or None when the room is a mesh."""
     return current_app.extensions.get("sfu")
 

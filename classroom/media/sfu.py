@@ -255,5 +255,3 @@ class SFU:
     def holds(self, sid: str, key: str) -> bool:
         return (sid, key) in self.handles
 
-
-TARGET = re.compile(r"^(pub:(camera|screen)|sub:\d{1,15})$")

@@ -127,12 +127,11 @@ def slide_json(deck: SlideDeck | None) -> dict:
     return {"deck": deck.id, "page": deck.current_page, "pages": deck.page_count, "title": deck.title}
 
 
-def show_page(live_session_id: int, data) -> SlideDeck:
+def show_page(live_session_id: int, page: int) -> SlideDeck:
     deck = current_deck(live_session_id)
     if deck is None:
         raise AppError(404, "no_slides", _("Upload slides first."))
-    page = data.get("page") if isinstance(data, dict) else None
-    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= deck.page_count:
+    if not 1 <= page <= deck.page_count:
         raise bad("page", _("Choose a page from 1 to %(n)d.", n=deck.page_count))
     deck.current_page = page
     return deck

@@ -8,16 +8,16 @@ from flask_babel import gettext as _
 from flask_socketio import emit
 
 from ..extensions import db, socketio
-from ..media import sfu
+from ..media import sfu_gateway
 from ..media.janus import JanusError
-from ..media.sfu import KINDS, SUBSTREAMS, TARGET, feed_id, sdp_streams
+from ..media.sfu import feed_id, sdp_streams
 from ..models import Participant
 from ..services import recordings as recording_service
 from ..errors import AppError, bad
-from ..services.rooms.payload import flag
+from ..schemas import events
 from ..services.rooms.roles import LEARNERS, NAMESPACE, TEACHER, room_name
 from .rooms.guard import Connection, live_session, participant, room_event
-from .rooms.namespace import SIGNAL_MAX_CHARS, RoomNamespace
+from .rooms.namespace import RoomNamespace
 from .rooms.registry import rooms
 
 
@@ -27,7 +27,7 @@ def muted() -> dict[int, set[int]]:
 
 
 def the_sfu():
-    gateway = sfu()
+    gateway = sfu_gateway()
     if gateway is None:
         raise AppError(409, "mesh", _("This room sends media directly between browsers (no media server)."))
     return gateway
@@ -41,31 +41,10 @@ def janus_failed(exc: JanusError) -> AppError:
                                                  "Chat, slides and the board go on; try again in a moment."))
 
 
-def jsep(data: dict, kind: str) -> dict:
-    value = data.get("jsep")
-    if not isinstance(value, dict) or value.get("type") != kind or not isinstance(value.get("sdp"), str) \
-            or len(value["sdp"]) > SIGNAL_MAX_CHARS or set(value) - {"type", "sdp"}:
-        raise bad("jsep", _("Send the session description the browser made."))
-    return {"type": kind, "sdp": value["sdp"]}
-
-
-def feed_number(data: dict, field: str = "feed") -> int:
-    value = data.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10 ** 15:
-        raise bad(field, _("Name the video or audio by its number."))
-    return value
-
-
-def body(data) -> dict:
-    if not isinstance(data, dict):
-        raise bad("body", _("Send one JSON object with the event."))
-    return data
-
-
 def announce_feeds(live_session_id: int) -> None:
     """Every member learns what is being sent now (called after a feed starts or ends)."""
     try:
-        feeds = sfu().feeds(live_session_id)
+        feeds = sfu_gateway().feeds(live_session_id)
     except JanusError as exc:
         current_app.logger.warning("could not list the feeds of session %s: %s", live_session_id, exc)
         return
@@ -75,7 +54,7 @@ def announce_feeds(live_session_id: int) -> None:
 def floor_changed(live_session_id: int, holder_id: int | None) -> None:
     """A student who loses the floor stops being heard at once, whatever their page does."""
     muted().pop(live_session_id, None)
-    gateway = sfu()
+    gateway = sfu_gateway()
     if gateway is None:
         return
     try:
@@ -90,7 +69,7 @@ def floor_changed(live_session_id: int, holder_id: int | None) -> None:
 
 
 def connection_closed(sid: str, live_session_id: int) -> None:
-    gateway = sfu()
+    gateway = sfu_gateway()
     if gateway is None:
         return
     if gateway.holds(sid, "pub:camera"):  # the teacher's feed ends, and with it a recording of it
@@ -111,7 +90,7 @@ def finish_recording(live_session_id: int, sid: str | None = None) -> bool:
         return False
     if sid is not None:
         try:
-            sfu().recording(live_session_id, sid, None)
+            sfu_gateway().recording(live_session_id, sid, None)
         except JanusError as exc:
             current_app.logger.warning("could not stop recording in Janus: %s", exc)
     recording_service.stop(recording)
@@ -133,7 +112,7 @@ def convert_in_app(app, recording_id: int) -> None:
 
 def session_ended(live_session_id: int) -> None:
     muted().pop(live_session_id, None)
-    gateway = sfu()
+    gateway = sfu_gateway()
     if gateway is not None:
         finish_recording(live_session_id)
         try:
@@ -144,22 +123,21 @@ def session_ended(live_session_id: int) -> None:
 
 class MediaNamespace(RoomNamespace):
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_feeds(self, connection: Connection, data):
+    @room_event(limit="signal", changes_room=False, payload=events.NoPayload)
+    def on_media_feeds(self, connection: Connection, data: events.NoPayload):
+        """What is being sent in this room now (answered as `media_feeds`)."""
         try:
             emit("media_feeds", {"feeds": the_sfu().feeds(connection.live_session_id)})
         except JanusError as exc:
             raise janus_failed(exc)
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_publish(self, connection: Connection, data):
+    @room_event(limit="signal", changes_room=False, payload=events.PublishEvent)
+    def on_media_publish(self, connection: Connection, data: events.PublishEvent):
+        """Start sending the camera (with the microphone) or the screen: the teacher; a learner only their voice,
+        and only while they have the floor."""
         if connection.role != TEACHER and connection.role not in LEARNERS:
             raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
-        data = body(data)
-        kind = data.get("kind")
-        if kind not in KINDS:
-            raise bad("kind", _("Send your camera or your screen."))
-        offer = jsep(data, "offer")
+        kind, offer = data.kind, dict(data.jsep)
         live_session(connection)
         kinds = set(sdp_streams(offer["sdp"]).values())
         if not kinds or kinds - {"audio", "video"}:
@@ -184,78 +162,58 @@ class MediaNamespace(RoomNamespace):
             raise janus_failed(exc)
         emit("media_answer", {"kind": kind, "jsep": answer})
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_unpublish(self, connection: Connection, data):
-        kind = body(data).get("kind")
-        if kind not in KINDS:
-            raise bad("kind", _("Send your camera or your screen."))
-        if the_sfu().unpublish(request.sid, kind):
+    @room_event(limit="signal", changes_room=False, payload=events.UnpublishEvent)
+    def on_media_unpublish(self, connection: Connection, data: events.UnpublishEvent):
+        if the_sfu().unpublish(request.sid, data.kind):
             announce_feeds(connection.live_session_id)
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_subscribe(self, connection: Connection, data):
-        data = body(data)
-        feed = feed_number(data)
-        substream = data.get("substream")
-        if substream is not None and substream not in SUBSTREAMS:
-            raise bad("substream", _("Choose a quality of 0, 1 or 2."))
+    @room_event(limit="signal", changes_room=False, payload=events.SubscribeEvent)
+    def on_media_subscribe(self, connection: Connection, data: events.SubscribeEvent):
+        """Receive a feed (answered as `media_offer`)."""
+        feed = data.feed
         live_session(connection)
         try:
             offer, streams = the_sfu().subscribe(request.sid, connection.live_session_id,
                                                  connection.participant_id, feed,
-                                                 audio_only=data.get("audio_only") is True, substream=substream)
+                                                 audio_only=data.audio_only, substream=data.substream)
         except JanusError as exc:
             raise janus_failed(exc)
         emit("media_offer", {"feed": feed, "jsep": offer,
                              "streams": [{"mid": s.get("mid"), "type": s.get("type")} for s in streams]})
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_start(self, connection: Connection, data):
-        data = body(data)
-        feed, answer = feed_number(data), jsep(data, "answer")
+    @room_event(limit="signal", changes_room=False, payload=events.StartEvent)
+    def on_media_start(self, connection: Connection, data: events.StartEvent):
         try:
-            the_sfu().start(request.sid, feed, answer)
+            the_sfu().start(request.sid, data.feed, dict(data.jsep))
         except JanusError as exc:
             raise janus_failed(exc)
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_unsubscribe(self, connection: Connection, data):
-        the_sfu().unsubscribe(request.sid, feed_number(body(data)))
+    @room_event(limit="signal", changes_room=False, payload=events.FeedEvent)
+    def on_media_unsubscribe(self, connection: Connection, data: events.FeedEvent):
+        """Stop receiving a feed."""
+        the_sfu().unsubscribe(request.sid, data.feed)
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_trickle(self, connection: Connection, data):
-        data = body(data)
-        target, candidate = data.get("target"), data.get("candidate")
-        if not isinstance(target, str) or not TARGET.match(target):
-            raise bad("target", _("Name the connection this candidate is for."))
-        if candidate is not None and (not isinstance(candidate, dict) or not isinstance(candidate.get("candidate"), str)
-                                      or len(candidate["candidate"]) > 1000):
-            raise bad("candidate", _("Send the candidate the browser found."))
+    @room_event(limit="signal", changes_room=False, payload=events.TrickleEvent)
+    def on_media_trickle(self, connection: Connection, data: events.TrickleEvent):
+        candidate = data.candidate
         try:
-            the_sfu().trickle(request.sid, target, candidate and {
-                k: candidate[k] for k in ("candidate", "sdpMid", "sdpMLineIndex") if k in candidate})
+            the_sfu().trickle(request.sid, data.target, dict(candidate) if candidate is not None else None)
         except JanusError as exc:
             if exc.code != 458:  # a late candidate of a connection closed meanwhile
                 raise janus_failed(exc)
 
-    @room_event(limit="signal", changes_room=False)
-    def on_media_layer(self, connection: Connection, data):
-        data = body(data)
-        feed, substream = feed_number(data), data.get("substream")
-        if substream not in SUBSTREAMS or isinstance(substream, bool):
-            raise bad("substream", _("Choose a quality of 0, 1 or 2."))
+    @room_event(limit="signal", changes_room=False, payload=events.LayerEvent)
+    def on_media_layer(self, connection: Connection, data: events.LayerEvent):
         try:
-            the_sfu().layer(request.sid, feed, substream)
+            the_sfu().layer(request.sid, data.feed, data.substream)
         except JanusError as exc:
             raise janus_failed(exc)
 
-    @room_event(roles={TEACHER}, changes_room=False)
-    def on_media_mute(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, changes_room=False, payload=events.MuteEvent)
+    def on_media_mute(self, connection: Connection, data: events.MuteEvent):
         """The teacher mutes (or unmutes) the student who has the floor: on the SFU path Janus stops relaying
         their audio; on both paths their page turns the microphone off and says why."""
-        data = body(data)
-        target_id = feed_number(data, "id")
-        is_muted = flag(data, "muted")
+        target_id, is_muted = data.id, data.muted
         live_session(connection)
         target = db.session.get(Participant, target_id)
         if target is None or target.live_session_id != connection.live_session_id or target.role not in LEARNERS:
@@ -264,7 +222,7 @@ class MediaNamespace(RoomNamespace):
             raise AppError(409, "no_floor", _("Only the student who has the floor can be muted."))
         session_muted = muted().setdefault(connection.live_session_id, set())
         (session_muted.add if is_muted else session_muted.discard)(target_id)
-        gateway = sfu()
+        gateway = sfu_gateway()
         if gateway is not None:
             try:
                 gateway.moderate(connection.live_session_id, feed_id(target_id, "camera"), ["0"], is_muted)
@@ -273,10 +231,10 @@ class MediaNamespace(RoomNamespace):
                     raise janus_failed(exc)
         emit("media_muted", {"id": target_id, "muted": is_muted}, to=room_name(connection.live_session_id))
 
-    @room_event(roles={TEACHER}, changes_room=False)
-    def on_media_record(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, changes_room=False, payload=events.RecordEvent)
+    def on_media_record(self, connection: Connection, data: events.RecordEvent):
         """The teacher starts or stops recording their camera and microphone (the SFU path only)."""
-        on = flag(body(data), "on")
+        on = data.on
         live = live_session(connection)
         gateway = the_sfu()
         if not on:

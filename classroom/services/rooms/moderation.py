@@ -13,10 +13,7 @@ from .presence import open_connections
 from .roles import LEARNERS, MODERATORS
 
 
-def set_hand(participant: Participant, data) -> None:
-    up = data.get("up") if isinstance(data, dict) else None
-    if not isinstance(up, bool):
-        raise bad("up", _("Send {\"up\": true} or {\"up\": false}."))
+def set_hand(participant: Participant, up: bool) -> None:
     if up and participant.hand_raised_at is None:
         participant.hand_raised_at = utcnow()
     elif not up:
@@ -31,21 +28,19 @@ def hands(live_session_id: int) -> list[dict]:
     return [{"id": p.id, "name": p.name, "at": as_utc(p.hand_raised_at).isoformat()} for p in rows]
 
 
-def lower_hand(live_session_id: int, data) -> Participant:
-    target = target_participant(live_session_id, data)
+def lower_hand(live_session_id: int, target_id: int) -> Participant:
+    target = target_participant(live_session_id, target_id)
     target.hand_raised_at = None
     return target
 
 
-def give_floor(live_session_id: int, data) -> Participant | None:
-    """At most one learner holds the floor; `{"id": null}` takes it back."""
-    if not isinstance(data, dict) or "id" not in data:
-        raise bad("id", _("Name the participant by id, or null."))
+def give_floor(live_session_id: int, target_id: int | None) -> Participant | None:
+    """At most one learner holds the floor; None takes it back."""
     db.session.execute(update(Participant).where(Participant.live_session_id == live_session_id,
                                                  Participant.has_floor.is_(True)).values(has_floor=False))
-    if data["id"] is None:
+    if target_id is None:
         return None
-    target = target_participant(live_session_id, data)
+    target = target_participant(live_session_id, target_id)
     if target.role not in LEARNERS:
         raise bad("id", _("Only a student or a class device can be given the floor."))
     target.has_floor = True
@@ -68,8 +63,8 @@ def set_locked(live: LiveSession, locked: bool) -> None:
     live.locked = locked
 
 
-def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Participant, list[str]]:
-    target = target_participant(live.id, data)
+def remove_participant(live: LiveSession, target_id: int) -> tuple[Participant, list[str]]:
+    target = target_participant(live.id, target_id)
     if target.role in MODERATORS:
         raise AppError(403, "forbidden", _("The teacher and school staff cannot be removed."))
     target.removed = True
@@ -83,9 +78,9 @@ def remove_participant(live: LiveSession, actor: Participant, data) -> tuple[Par
     return target, connections
 
 
-def readmit(live: LiveSession, data) -> Participant:
+def readmit(live: LiveSession, target_id: int) -> Participant:
     """The teacher undoes a removal: that person's code, browser and name work again."""
-    target = target_participant(live.id, data)
+    target = target_participant(live.id, target_id)
     if not target.removed:
         raise bad("id", _("This participant has not been removed."))
     target.removed = False

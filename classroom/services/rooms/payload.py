@@ -1,4 +1,5 @@
-"""Reading what a room's client sends: row ids, one line of text, flags, a participant named by id."""
+"""What the room's services share in reading what a client sent (after its event's schema, schemas/events.py):
+a row id that may name nothing, a person's line of text, a participant of this room named by id."""
 from __future__ import annotations
 
 import unicodedata
@@ -18,12 +19,13 @@ def row_id(value) -> int | None:
     return value
 
 
-def clean_text(value, field: str, max_length: int, required_message: str) -> str:
-    """One line of a person's text: control characters dropped, spaces squeezed, length checked."""
+def clean_text(value, field: str, max_length: int, required_message: str, *, lines: bool = False) -> str:
+    """A person's text: control characters dropped, spaces squeezed (line breaks kept with `lines`), length
+    checked."""
     if not isinstance(value, str):
         raise bad(field, required_message)
-    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == "\n")
-    text = " ".join(text.split()) if field != "text" else text.strip()
+    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == "\n" and lines)
+    text = text.strip() if lines else " ".join(text.split())
     if not text:
         raise bad(field, required_message)
     if len(text) > max_length:
@@ -31,23 +33,7 @@ def clean_text(value, field: str, max_length: int, required_message: str) -> str
     return text
 
 
-def no_arguments(data) -> None:
-    """`end` and `board_clear` undo a lot: anything but `{}` is a confused client, not a command."""
-    if data is not None and data != {}:
-        raise bad("body", _("Send this event with {} only."))
-
-
-def flag(data, field: str) -> bool:
-    value = data.get(field) if isinstance(data, dict) else None
-    if not isinstance(value, bool):
-        raise bad(field, _("Send {\"%(field)s\": true} or false.", field=field))
-    return value
-
-
-def target_participant(live_session_id: int, data, field: str = "id") -> Participant:
-    target_id = data.get(field) if isinstance(data, dict) else None
-    if isinstance(target_id, bool) or not isinstance(target_id, int):
-        raise bad(field, _("Name the participant by id."))
+def target_participant(live_session_id: int, target_id: int) -> Participant:
     target = db.session.get(Participant, target_id) if row_id(target_id) else None
     if target is None or target.live_session_id != live_session_id:
         raise AppError(404, "not_found", _("This participant is not in the room."))

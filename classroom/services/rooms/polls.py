@@ -8,21 +8,11 @@ from ...errors import AppError, bad
 from ...extensions import db
 from ...models import LiveSession, Participant, Poll, PollAnswer
 from ...timefmt import utcnow
-from .payload import clean_text, row_id
+from .payload import row_id
 
 
-def open_poll(live: LiveSession, data) -> Poll:
-    if not isinstance(data, dict):
-        raise bad("question", _("Send a poll as {\"question\", \"options\": [...]}."))
-    question = clean_text(data.get("question"), "question", 300, _("Write the question."))
-    options = data.get("options")
-    if not isinstance(options, list) or not 2 <= len(options) <= 6:
-        raise bad("options", _("Give 2 to 6 options."))
-    options = [clean_text(o, "options", 100, _("Every option needs some text.")) for o in options]
-    correct = data.get("correct")
-    if correct is not None and (isinstance(correct, bool) or not isinstance(correct, int)
-                                or not 0 <= correct < len(options)):
-        raise bad("correct", _("The correct answer must be one of the options."))
+def open_poll(live: LiveSession, question: str, options: list[str], correct: int | None) -> Poll:
+    """A poll (a quiz when `correct` is the right option's index); it closes the one that was open."""
     now = utcnow()
     db.session.execute(update(Poll).where(Poll.live_session_id == live.id, Poll.closed_at.is_(None))
                        .values(closed_at=now))
@@ -49,16 +39,13 @@ def poll_json(poll: Poll, participant: Participant | None = None) -> dict:
     return body
 
 
-def answer_poll(live_session_id: int, participant: Participant, data) -> Poll:
-    if not isinstance(data, dict):
-        raise bad("option", _("Send {\"poll\": id, \"option\": index}."))
-    poll_id, option = data.get("poll"), data.get("option")
+def answer_poll(live_session_id: int, participant: Participant, poll_id: int, option: int) -> Poll:
     poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
         raise AppError(404, "not_found", _("This poll is not in the room."))
     if poll.closed_at is not None:
         raise AppError(403, "poll_closed", _("This poll is closed."))
-    if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < len(poll.options):
+    if not 0 <= option < len(poll.options):
         raise bad("option", _("Choose one of the options."))
     answer = db.session.scalar(select(PollAnswer).where(PollAnswer.poll_id == poll.id,
                                                         PollAnswer.participant_id == participant.id))
@@ -84,8 +71,7 @@ def poll_results(poll: Poll) -> dict:
     return body
 
 
-def close_poll(live_session_id: int, data) -> Poll:
-    poll_id = data.get("poll") if isinstance(data, dict) else None
+def close_poll(live_session_id: int, poll_id: int) -> Poll:
     poll = db.session.get(Poll, poll_id) if row_id(poll_id) else None
     if poll is None or poll.live_session_id != live_session_id:
         raise AppError(404, "not_found", _("This poll is not in the room."))

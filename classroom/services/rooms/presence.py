@@ -11,7 +11,7 @@ from ...errors import AppError
 from ...extensions import db
 from ...models import AttendanceInterval, LiveSession, Participant, RoomServer
 from ...timefmt import utcnow
-from .access import closes_at, parse_headcount
+from .access import closes_at
 from .roles import CLASS_DEVICE, HOST, LEARNERS, STUDENT, TEACHER
 
 
@@ -113,7 +113,7 @@ def room_json(live: LiveSession, rows: list | None = None) -> dict:
             "students": students_present(live.id, rows), "closes_at": closes_at(live).isoformat()}
 
 
-def set_headcount(participant: Participant, data) -> None:
+def set_headcount(participant: Participant, count: int) -> None:
     if participant.role != CLASS_DEVICE:
         raise AppError(403, "forbidden", _("Only a class device has a headcount."))
-    participant.headcount = parse_headcount(data.get("count") if isinstance(data, dict) else None)
+    participant.headcount = count

@@ -17,6 +17,7 @@ from flask_socketio import ConnectionRefusedError, emit
 from ...errors import AppError
 from ...extensions import db
 from ...models import LiveSession, LiveStatus, Participant
+from ...schemas.events import Event, Nothing, read_event
 from ...services.rooms import access, presence
 from .registry import rooms
 from .snapshots import state_json
@@ -177,8 +178,22 @@ def send_error(exc: AppError) -> None:
     emit("error", exc.as_json())  # inside a handler `emit` answers the sender alone
 
 
-def room_event(roles=None, limit: str = "default", changes_room: bool = True):
-    """Every room event: known connection, role, flood limit, one commit, `error` to the sender on refusal.
+@dataclass(frozen=True)
+class EventRule:
+    """What the guard holds an event to, as /api/rooms/events.json lists it."""
+    name: str
+    roles: frozenset[str] | None  # None: every member (the handler may narrow it further, and says so)
+    limit: str
+    payload: type[Event]
+    description: str
+
+
+EVENTS: dict[str, EventRule] = {}  # every room event, by name
+
+
+def room_event(roles=None, limit: str = "default", changes_room: bool = True, payload: type[Event] = Nothing):
+    """Every room event: known connection, role, flood limit, its payload read against its schema (`payload`, from
+    schemas/events.py; the handler gets the checked schema), one commit, `error` to the sender on refusal.
 
     The wrapper is the one place that commits. A handler that tells the room about its change is a generator
     that yields once, when the change is made: the wrapper commits there and then resumes it, so nothing is
@@ -188,6 +203,10 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True):
     body, as it: the page sends chat one message at a time that way, so it knows which one was stored and
     which must wait and go again."""
     def decorator(handler):
+        name = handler.__name__.removeprefix("on_")
+        EVENTS[name] = EventRule(name, frozenset(roles) if roles is not None else None, limit, payload,
+                                 " ".join((handler.__doc__ or payload.__doc__ or "").split()))
+
         @wraps(handler)
         def wrapped(self, *args):
             registry = rooms()
@@ -202,7 +221,7 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True):
                     raise AppError(429, "rate_limited", _("Slow down a little, please."))
                 if len(args) > 1:
                     raise AppError(400, "validation", _("Send one JSON object with the event."))
-                answer = handler(self, connection, args[0] if args else None)
+                answer = handler(self, connection, read_event(payload, args[0] if args else None))
                 if inspect.isgenerator(answer):
                     steps = answer
                     finished, answer = advance(steps)  # the change

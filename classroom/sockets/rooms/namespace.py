@@ -3,27 +3,23 @@
 thin: the guard checks and commits (guard.room_event), the services change the room, the handler says so."""
 from __future__ import annotations
 
-import json
-
 from flask import request
 from flask_babel import gettext as _
 from flask_socketio import Namespace, emit, join_room
 
-from ...errors import AppError, bad
+from ...errors import AppError
 from ...extensions import db, socketio
 from ...models import Participant
 from ...services import slides
 from ...services.rooms import board, chat, moderation, polls, presence
-from ...services.rooms.payload import flag, no_arguments, row_id
+from ...schemas import events
+from ...services.rooms.payload import row_id
 from ...services.rooms.roles import LEARNERS, MODERATORS, NAMESPACE, TEACHER, participant_room, room_name, staff_room
 from ..queue import resubscribed_at
 from .guard import Connection, admit, depart, live_session, participant, room_event, send_error
 from .ordering import chat_order
 from .registry import rooms
 from .snapshots import state_json
-
-SIGNAL_KINDS = frozenset({"offer", "answer", "ice", "mode", "bye"})
-SIGNAL_MAX_CHARS = 20_000
 
 
 class RoomNamespace(Namespace):
@@ -66,21 +62,20 @@ class RoomNamespace(Namespace):
 
     # --- the spec's contract ---------------------------------------------------------------------
 
-    @room_event(limit="chat", changes_room=False)
-    def on_chat(self, connection: Connection, data):
+    @room_event(limit="chat", changes_room=False, payload=events.ChatEvent)
+    def on_chat(self, connection: Connection, data: events.ChatEvent):
         live = live_session(connection)
         with chat_order(live.id):
-            message = chat.store_chat(connection, live, data)
+            message = chat.store_chat(connection, live, data.text)
             yield  # stored before it is sent on
             emit("chat", chat.message_json(message), to=room_name(live.id))
         rooms().snapshots.chat_sent(live.id, message.id)
         return {"id": message.id}
 
-    @room_event(limit="sync", changes_room=False)
-    def on_sync(self, connection: Connection, data):
-        with_state = chat.sync_wants_state(data)
-        emit("history", {"messages": chat.history(connection.live_session_id, data)})
-        if with_state:  # after `resync`: hands, floor, poll, board or slide may have changed unseen too
+    @room_event(limit="sync", changes_room=False, payload=events.SyncEvent)
+    def on_sync(self, connection: Connection, data: events.SyncEvent):
+        emit("history", {"messages": chat.history(connection.live_session_id, data.after)})
+        if data.state:  # after `resync`: hands, floor, poll, board or slide may have changed unseen too
             live = live_session(connection, must_be_running=False)
             rows = presence.member_rows(live.id)
             snapshot = rooms().snapshots.get(live.id, loaded_after=resubscribed_at(self.socketio.server.manager))
@@ -90,34 +85,36 @@ class RoomNamespace(Namespace):
 
     # --- hands and the floor ---------------------------------------------------------------------
 
-    @room_event(roles=LEARNERS)
-    def on_hand(self, connection: Connection, data):
+    @room_event(roles=LEARNERS, payload=events.HandEvent)
+    def on_hand(self, connection: Connection, data: events.HandEvent):
         live_session(connection)
-        moderation.set_hand(participant(connection), data)
+        moderation.set_hand(participant(connection), data.up)
         yield
         self.send_hands(connection.live_session_id)
 
-    @room_event(roles=MODERATORS)
-    def on_hand_lower(self, connection: Connection, data):
+    @room_event(roles=MODERATORS, payload=events.ParticipantEvent)
+    def on_hand_lower(self, connection: Connection, data: events.ParticipantEvent):
+        """Lower a learner's raised hand."""
         live_session(connection)
-        moderation.lower_hand(connection.live_session_id, data)
+        moderation.lower_hand(connection.live_session_id, data.id)
         yield
         self.send_hands(connection.live_session_id)
 
-    @room_event(roles={TEACHER})
-    def on_floor(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, payload=events.FloorEvent)
+    def on_floor(self, connection: Connection, data: events.FloorEvent):
         live_session(connection)
-        moderation.give_floor(connection.live_session_id, data)
+        moderation.give_floor(connection.live_session_id, data.id)
         yield
         from ..media import floor_changed
-        floor_changed(connection.live_session_id, data.get("id"))
+        floor_changed(connection.live_session_id, data.id)
         emit("floor", moderation.floor_json(connection.live_session_id), to=room_name(connection.live_session_id))
         self.send_hands(connection.live_session_id)
 
-    @room_event(roles=LEARNERS)
-    def on_headcount(self, connection: Connection, data):
+    @room_event(roles=LEARNERS, payload=events.HeadcountEvent)
+    def on_headcount(self, connection: Connection, data: events.HeadcountEvent):
+        """A class device says how many students sit in front of it (students have no headcount)."""
         live_session(connection)
-        presence.set_headcount(participant(connection), data)
+        presence.set_headcount(participant(connection), data.count)
         yield
         rooms().fanout.presence_changed(connection.live_session_id)
 
@@ -127,24 +124,26 @@ class RoomNamespace(Namespace):
 
     # --- moderation ------------------------------------------------------------------------------
 
-    @room_event(roles=MODERATORS)
-    def on_mute_chat(self, connection: Connection, data):
+    @room_event(roles=MODERATORS, payload=events.MuteChatEvent)
+    def on_mute_chat(self, connection: Connection, data: events.MuteChatEvent):
         live = live_session(connection)
-        live.chat_muted = flag(data, "muted")
+        live.chat_muted = data.muted
         yield
         emit("room", presence.room_json(live), to=room_name(live.id))
 
-    @room_event(roles=MODERATORS)
-    def on_lock(self, connection: Connection, data):
+    @room_event(roles=MODERATORS, payload=events.LockEvent)
+    def on_lock(self, connection: Connection, data: events.LockEvent):
         live = live_session(connection)
-        moderation.set_locked(live, flag(data, "locked"))
+        moderation.set_locked(live, data.locked)
         yield
         emit("room", presence.room_json(live), to=room_name(live.id))
 
-    @room_event(roles=MODERATORS)
-    def on_remove(self, connection: Connection, data):
+    @room_event(roles=MODERATORS, payload=events.ParticipantEvent)
+    def on_remove(self, connection: Connection, data: events.ParticipantEvent):
+        """Remove a student or class device: their connections close and their code, browser and name stop
+        working in this session (the teacher and staff cannot be removed)."""
         live = live_session(connection)
-        target, sids = moderation.remove_participant(live, participant(connection), data)
+        target, sids = moderation.remove_participant(live, data.id)
         yield
         # and this process's connections whose attendance is not written yet
         sids = set(sids) | {sid for sid, c in list(rooms().connections.items()) if c.participant_id == target.id}
@@ -156,16 +155,17 @@ class RoomNamespace(Namespace):
         emit("removals", {"people": moderation.removals(live.id)}, to=staff_room(live.id))
         rooms().fanout.presence_changed(live.id)
 
-    @room_event(roles=MODERATORS)
-    def on_readmit(self, connection: Connection, data):
+    @room_event(roles=MODERATORS, payload=events.ParticipantEvent)
+    def on_readmit(self, connection: Connection, data: events.ParticipantEvent):
+        """Let a removed participant back in."""
         live = live_session(connection)
-        moderation.readmit(live, data)
+        moderation.readmit(live, data.id)
         yield
         emit("removals", {"people": moderation.removals(live.id)}, to=staff_room(live.id))
 
     @room_event(roles={TEACHER})
-    def on_end(self, connection: Connection, data):
-        no_arguments(data)
+    def on_end(self, connection: Connection, data: events.Nothing):
+        """End the session for everyone."""
         live = live_session(connection)
         sids = moderation.end_session(live)
         yield
@@ -178,25 +178,25 @@ class RoomNamespace(Namespace):
 
     # --- polls and quick quizzes -----------------------------------------------------------------
 
-    @room_event(roles={TEACHER})
-    def on_poll_open(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, payload=events.PollOpenEvent)
+    def on_poll_open(self, connection: Connection, data: events.PollOpenEvent):
         live = live_session(connection)
-        poll = polls.open_poll(live, data)
+        poll = polls.open_poll(live, data.question, list(data.options), data.correct)
         yield
         emit("poll", polls.poll_json(poll), to=room_name(live.id))
 
-    @room_event(roles=LEARNERS)
-    def on_poll_answer(self, connection: Connection, data):
+    @room_event(roles=LEARNERS, payload=events.PollAnswerEvent)
+    def on_poll_answer(self, connection: Connection, data: events.PollAnswerEvent):
         live_session(connection)
-        poll = polls.answer_poll(connection.live_session_id, participant(connection), data)
+        poll = polls.answer_poll(connection.live_session_id, participant(connection), data.poll, data.option)
         yield
-        emit("poll_answered", {"poll": poll.id, "option": data["option"]})
+        emit("poll_answered", {"poll": poll.id, "option": data.option})
         rooms().fanout.poll_changed(connection.live_session_id, poll.id)
 
-    @room_event(roles={TEACHER})
-    def on_poll_close(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, payload=events.PollCloseEvent)
+    def on_poll_close(self, connection: Connection, data: events.PollCloseEvent):
         live_session(connection)
-        poll = polls.close_poll(connection.live_session_id, data)
+        poll = polls.close_poll(connection.live_session_id, data.poll)
         yield
         room = room_name(connection.live_session_id)
         emit("poll", polls.poll_json(poll), to=room)
@@ -204,73 +204,64 @@ class RoomNamespace(Namespace):
 
     # --- whiteboard and slides -------------------------------------------------------------------
 
-    @room_event(limit="board")
-    def on_board_stroke(self, connection: Connection, data):
+    @room_event(limit="board", payload=events.StrokeEvent)
+    def on_board_stroke(self, connection: Connection, data: events.StrokeEvent):
+        """Draw on the board: the teacher, or a learner the teacher lets draw."""
         live = live_session(connection)
         if connection.role != TEACHER:
             board.may_draw(participant(connection))
-        stroke = board.add_stroke(live, connection, data)
+        stroke = board.add_stroke(live, connection, [list(p) for p in data.points], data.color, data.width,
+                                  data.text, data.line)
         yield
         emit("board_stroke", board.stroke_json(stroke), to=room_name(live.id))
 
     @room_event(roles={TEACHER})
-    def on_board_clear(self, connection: Connection, data):
-        no_arguments(data)
+    def on_board_clear(self, connection: Connection, data: events.Nothing):
+        """Wipe the board for everyone."""
         live_session(connection)
         board.clear_board(connection.live_session_id)
         yield
         emit("board", {"strokes": []}, to=room_name(connection.live_session_id))
 
     @room_event()
-    def on_board_undo(self, connection: Connection, data):
+    def on_board_undo(self, connection: Connection, data: events.Nothing):
+        """Take back one's own newest line or text: the teacher, or a learner the teacher lets draw."""
         live_session(connection)
         if connection.role != TEACHER:
             board.may_draw(participant(connection))
-        ids = board.undo_line(connection.live_session_id, connection, data)
+        ids = board.undo_line(connection.live_session_id, connection)
         yield
         if ids:
             emit("board_removed", {"ids": ids}, to=room_name(connection.live_session_id))
 
-    @room_event(roles={TEACHER})
-    def on_board_allow(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, payload=events.DrawingEvent)
+    def on_board_allow(self, connection: Connection, data: events.DrawingEvent):
         live_session(connection)
-        target = board.allow_drawing(connection.live_session_id, data)
+        target = board.allow_drawing(connection.live_session_id, data.id, data.allowed)
         yield
         emit("board_allowed", {"allowed": target.can_draw}, to=participant_room(target.id))
         emit("drawers", {"ids": board.drawers(connection.live_session_id)}, to=staff_room(connection.live_session_id))
 
-    @room_event(roles={TEACHER})
-    def on_slide(self, connection: Connection, data):
+    @room_event(roles={TEACHER}, payload=events.SlideEvent)
+    def on_slide(self, connection: Connection, data: events.SlideEvent):
         live_session(connection)
-        slides.show_page(connection.live_session_id, data)
+        slides.show_page(connection.live_session_id, data.page)
         yield
         emit("slide", slides.slide_state(connection.live_session_id), to=room_name(connection.live_session_id))
 
     # --- WebRTC signalling: each message goes to its one peer --------------------------------------
 
-    @room_event(limit="signal", changes_room=False)
-    def on_signal(self, connection: Connection, data):
-        target_id, kind = signal_target(connection, data)
-        emit("signal", {"from": connection.participant_id, "kind": kind, "data": data.get("data")},
-             to=participant_room(target_id))
+    @room_event(limit="signal", changes_room=False, payload=events.SignalEvent)
+    def on_signal(self, connection: Connection, data: events.SignalEvent):
+        """A WebRTC message to one peer (the mesh, without a media server): between the teacher and each member,
+        an offer from a learner only while they have the floor."""
+        check_signal(connection, data.to, data.kind)
+        emit("signal", {"from": connection.participant_id, "kind": data.kind, "data": data.data},
+             to=participant_room(data.to))
 
 
-def signal_target(connection: Connection, data) -> tuple[int, str]:
-    """The peer and kind of a signal this connection may send; its `data` is opaque to the server, but must be
-    JSON a browser can read (no bytes, no NaN) and small."""
-    if not isinstance(data, dict) or set(data) - {"to", "kind", "data"}:
-        raise bad("to", _("Send a signal as {\"to\", \"kind\", \"data\"}."))
-    target_id, kind = data.get("to"), data.get("kind")
-    if isinstance(target_id, bool) or not isinstance(target_id, int):
-        raise bad("to", _("Name the peer by participant id."))
-    if kind not in SIGNAL_KINDS:
-        raise bad("kind", _("Unknown signal kind."))
-    try:
-        size = len(json.dumps(data.get("data"), allow_nan=False))
-    except (TypeError, ValueError, RecursionError):
-        raise bad("data", _("A signal's data must be plain JSON."))
-    if size > SIGNAL_MAX_CHARS:
-        raise bad("data", _("This signal is too large."))
+def check_signal(connection: Connection, target_id: int, kind: str) -> None:
+    """Whether this connection may send a signal of `kind` to that peer."""
     cache = rooms().participant_cache
     target = cache.get(target_id)
     if target is None:
@@ -285,4 +276,3 @@ def signal_target(connection: Connection, data) -> tuple[int, str]:
         raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
     if kind == "offer" and connection.role in LEARNERS and not participant(connection).has_floor:
         raise AppError(403, "no_floor", _("Wait until the teacher gives you the floor."))
-    return target_id, kind
