@@ -38,6 +38,7 @@ def events_document() -> dict:
         burst, rate = LIMITS[rule.limit]
         events[name] = {"description": rule.description,
                         "roles": sorted(rule.roles) if rule.roles is not None else "any member",
+                        **({"only": rule.also} if rule.also else {}),
                         "flood_limit": {"kind": rule.limit, "burst": burst, "per_second": rate},
                         "payload": rule.payload.json_schema()}
     return {"namespace": "/room",

@@ -10,7 +10,6 @@ no admin API is enabled. The cost is one relayed message per negotiation step, a
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 

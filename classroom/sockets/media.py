@@ -131,12 +131,10 @@ class MediaNamespace(RoomNamespace):
         except JanusError as exc:
             raise janus_failed(exc)
 
-    @room_event(limit="signal", changes_room=False, payload=events.PublishEvent)
+    @room_event(roles={TEACHER, *LEARNERS}, limit="signal", changes_room=False, payload=events.PublishEvent)
     def on_media_publish(self, connection: Connection, data: events.PublishEvent):
         """Start sending the camera (with the microphone) or the screen: the teacher; a learner only their voice,
         and only while they have the floor."""
-        if connection.role != TEACHER and connection.role not in LEARNERS:
-            raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
         kind, offer = data.kind, dict(data.jsep)
         live_session(connection)
         kinds = set(sdp_streams(offer["sdp"]).values())

@@ -1,6 +1,6 @@
 """Who gets into a room and what each event may do: admission at connect (token, connection slots, lock), and
-the guard every event passes (a known connection, its role, its flood limit, one JSON object, and the one
-commit); a refusal goes back to the sender alone as `error`."""
+the guard every event passes (a known connection, its role, its flood limit, its payload read against the
+event's schema, and the one commit); a refusal goes back to the sender alone as `error`."""
 from __future__ import annotations
 
 import inspect
@@ -186,14 +186,18 @@ class EventRule:
     limit: str
     payload: type[Event]
     description: str
+    also: str  # who else is refused, by a check of the room's rows (`permits`)
 
 
 EVENTS: dict[str, EventRule] = {}  # every room event, by name
 
 
-def room_event(roles=None, limit: str = "default", changes_room: bool = True, payload: type[Event] = Nothing):
-    """Every room event: known connection, role, flood limit, its payload read against its schema (`payload`, from
-    schemas/events.py; the handler gets the checked schema), one commit, `error` to the sender on refusal.
+def room_event(roles=None, limit: str = "default", changes_room: bool = True, payload: type[Event] = Nothing,
+               permits=None):
+    """Every room event: known connection, role (and `permits(connection)`, a check of who may that needs the
+    room's rows), flood limit, its payload read against its schema (`payload`, from schemas/events.py; the handler
+    gets the checked schema), one commit, `error` to the sender on refusal. Who may act is checked before what
+    they sent: someone who may not draw learns that, not how a stroke is written.
 
     The wrapper is the one place that commits. A handler that tells the room about its change is a generator
     that yields once, when the change is made: the wrapper commits there and then resumes it, so nothing is
@@ -205,7 +209,8 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True, pa
     def decorator(handler):
         name = handler.__name__.removeprefix("on_")
         EVENTS[name] = EventRule(name, frozenset(roles) if roles is not None else None, limit, payload,
-                                 " ".join((handler.__doc__ or payload.__doc__ or "").split()))
+                                 " ".join((handler.__doc__ or payload.__doc__ or "").split()),
+                                 " ".join((permits.__doc__ or "").split()) if permits is not None else "")
 
         @wraps(handler)
         def wrapped(self, *args):
@@ -217,6 +222,8 @@ def room_event(roles=None, limit: str = "default", changes_room: bool = True, pa
                     raise AppError(401, "unauthorized", _("Join the room first."))
                 if roles is not None and connection.role not in roles:
                     raise AppError(403, "forbidden", _("Your role in this room cannot do this."))
+                if permits is not None:
+                    permits(connection)
                 if not connection.allow(limit):
                     raise AppError(429, "rate_limited", _("Slow down a little, please."))
                 if len(args) > 1:

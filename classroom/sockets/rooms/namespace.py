@@ -10,16 +10,23 @@ from flask_socketio import Namespace, emit, join_room
 from ...errors import AppError
 from ...extensions import db, socketio
 from ...models import Participant
+from ...schemas import events
 from ...services import slides
 from ...services.rooms import board, chat, moderation, polls, presence
-from ...schemas import events
 from ...services.rooms.payload import row_id
-from ...services.rooms.roles import LEARNERS, MODERATORS, NAMESPACE, TEACHER, participant_room, room_name, staff_room
+from ...services.rooms.roles import (CLASS_DEVICE, LEARNERS, MODERATORS, NAMESPACE, TEACHER, participant_room,
+                                     room_name, staff_room)
 from ..queue import resubscribed_at
 from .guard import Connection, admit, depart, live_session, participant, room_event, send_error
 from .ordering import chat_order
 from .registry import rooms
 from .snapshots import state_json
+
+
+def may_draw(connection: Connection) -> None:
+    """The teacher draws; a learner only while the teacher lets them (board_allow)."""
+    if connection.role != TEACHER:
+        board.may_draw(participant(connection))
 
 
 class RoomNamespace(Namespace):
@@ -110,9 +117,9 @@ class RoomNamespace(Namespace):
         emit("floor", moderation.floor_json(connection.live_session_id), to=room_name(connection.live_session_id))
         self.send_hands(connection.live_session_id)
 
-    @room_event(roles=LEARNERS, payload=events.HeadcountEvent)
+    @room_event(roles={CLASS_DEVICE}, payload=events.HeadcountEvent)
     def on_headcount(self, connection: Connection, data: events.HeadcountEvent):
-        """A class device says how many students sit in front of it (students have no headcount)."""
+        """A class device says how many students sit in front of it."""
         live_session(connection)
         presence.set_headcount(participant(connection), data.count)
         yield
@@ -204,12 +211,10 @@ class RoomNamespace(Namespace):
 
     # --- whiteboard and slides -------------------------------------------------------------------
 
-    @room_event(limit="board", payload=events.StrokeEvent)
+    @room_event(limit="board", payload=events.StrokeEvent, permits=may_draw)
     def on_board_stroke(self, connection: Connection, data: events.StrokeEvent):
         """Draw on the board: the teacher, or a learner the teacher lets draw."""
         live = live_session(connection)
-        if connection.role != TEACHER:
-            board.may_draw(participant(connection))
         stroke = board.add_stroke(live, connection, [list(p) for p in data.points], data.color, data.width,
                                   data.text, data.line)
         yield
@@ -223,12 +228,10 @@ class RoomNamespace(Namespace):
         yield
         emit("board", {"strokes": []}, to=room_name(connection.live_session_id))
 
-    @room_event()
+    @room_event(permits=may_draw)
     def on_board_undo(self, connection: Connection, data: events.Nothing):
         """Take back one's own newest line or text: the teacher, or a learner the teacher lets draw."""
         live_session(connection)
-        if connection.role != TEACHER:
-            board.may_draw(participant(connection))
         ids = board.undo_line(connection.live_session_id, connection)
         yield
         if ids:
