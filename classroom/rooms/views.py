@@ -14,6 +14,8 @@ from ..media import media_mode
 from ..models import LiveSession, LiveStatus, Role, SlidePage
 from ..services import attendance as attendance_service, rooms as room_service, slides as slide_service
 from ..errors import AppError, bad, json_errors
+from ..schemas import parse
+from ..schemas.events import DeviceForm
 from ..services.rooms import CLASS_DEVICE, TEACHER
 from ..timefmt import utcnow, zone_label
 
@@ -127,11 +129,10 @@ def class_device(live_session_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            headcount = room_service.parse_headcount(request.form.get("headcount"))
-            name = room_service.clean_text(request.form.get("name") or live.request.class_name or live.school.name,
-                                           "name", room_service.NAME_MAX, _("Enter the class's name."))
-            member = room_service.account_participant(live, current_user, CLASS_DEVICE, headcount=headcount,
-                                                      name=name)
+            form = parse(DeviceForm, {"headcount": request.form.get("headcount"), "name": request.form.get(
+                "name") or live.request.class_name or live.school.name})
+            member = room_service.account_participant(live, current_user, CLASS_DEVICE, headcount=form.headcount,
+                                                      name=form.name)
             db.session.commit()
         except AppError as exc:
             db.session.rollback()

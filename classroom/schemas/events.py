@@ -23,7 +23,9 @@ from ..services.rooms.access import HEADCOUNT_MAX
 from ..services.rooms.board import BOARD_GRID, LINE_MAX, STROKE_POINTS_MAX, TEXT_MAX
 from ..services.rooms.chat import CHAT_MAX
 from ..services.rooms.payload import clean_text
-from .base import Schema, _field, parse, refuse
+from ..services import fields
+from .base import Schema, _field, _strict, parse, refuse
+from .bodies import NAME_MAX
 
 SIGNAL_KINDS = ("offer", "answer", "ice", "mode", "bye")
 SIGNAL_MAX_CHARS = 20_000  # a signal's data and a session description, as JSON text
@@ -278,10 +280,28 @@ class FloorEvent(Event):
         return data
 
 
+def Headcount():
+    """How many students sit in front of a class device: a whole number from 1 to 200 (a form's text of one)."""
+    def check(errors, name, value, info):
+        number = value if _strict(info) or not isinstance(value, str) else fields.whole_number(value.strip())
+        if not _whole(number):
+            errors.add(name, _("Enter how many students are in front of this device."))
+        elif not 1 <= number <= HEADCOUNT_MAX:
+            errors.add(name, _("Enter a number from 1 to %(n)d.", n=HEADCOUNT_MAX))
+        return number
+
+    return _field(check, {"type": "integer", "minimum": 1, "maximum": HEADCOUNT_MAX}, required=True)
+
+
 class HeadcountEvent(Event):
     """How many students sit in front of this class device."""
-    count: Number(1, HEADCOUNT_MAX, lambda: _("Enter how many students are in front of this device."),
-                  range_message=lambda: _("Enter a number from 1 to %(n)d.", n=HEADCOUNT_MAX))
+    count: Headcount()
+
+
+class DeviceForm(Schema):
+    """The class device page's form (rooms/device.html): the same headcount as the event, and the class's name."""
+    headcount: Headcount()
+    name: Line(NAME_MAX, lambda: _("Enter the class's name."))
 
 
 # --- moderation ---------------------------------------------------------------------------------------------

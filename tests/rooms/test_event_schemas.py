@@ -190,3 +190,18 @@ def test_text_is_cleaned_as_before(no_flood_limit, cast):
     cast["teacher"].emit("poll_open", {"question": " Berapa\n  2 + 2? ", "options": ["3", " 4 "]}, namespace="/room")
     poll = events(cast["watcher"], "poll")[-1]
     assert (poll["question"], poll["options"]) == ("Berapa 2 + 2?", ["3", "4"])
+
+
+def test_the_device_page_reads_the_headcount_as_the_event_does(room_app, room, joiner):
+    """One field type: the form takes its text (" 27 "), the event only a JSON number; both refuse 201 alike."""
+    http = joiner.account(room.school_email)
+    page = http.post(f"/rooms/{room.id}/device", data={"headcount": "201", "name": "VIII-A"}).get_data(as_text=True)
+    assert "Masukkan angka 1 sampai 200." in page and "class_device" not in page
+    page = http.post(f"/rooms/{room.id}/device", data={"headcount": "dua puluh"}).get_data(as_text=True)
+    assert "Masukkan jumlah siswa di depan perangkat ini." in page
+    page = http.post(f"/rooms/{room.id}/device", data={"headcount": " 27 ", "name": ""}).get_data(as_text=True)
+    device = joiner.connect(page.split('"token": "')[1].split('"')[0], http)
+    you = events(device, "state")[-1]["you"]
+    assert (you["headcount"], you["name"]) == (27, "VIII-A")  # an empty name is the class's
+    device.emit("headcount", {"count": 201}, namespace="/room")
+    assert events(device, "error")[-1]["fields"] == {"count": "Masukkan angka 1 sampai 200."}

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from ...errors import AppError, bad
+from ...errors import AppError
 from ...extensions import db
 from ...models import AttendanceInterval, LiveSession, LiveStatus, Participant, Role, User
 from ...reference import ZONE_NAMES
@@ -230,13 +230,3 @@ def account_participant(live: LiveSession, user: User, role: str, headcount: int
         db.session.add(participant)
         db.session.flush()
     return participant
-
-
-def parse_headcount(value) -> int:
-    try:
-        count = int(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity), which JSON lets a client send
-        raise bad("headcount", _("Enter how many students are in front of this device."))
-    if not 1 <= count <= HEADCOUNT_MAX:
-        raise bad("headcount", _("Enter a number from 1 to %(n)d.", n=HEADCOUNT_MAX))
-    return count
