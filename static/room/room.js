@@ -190,13 +190,28 @@
     });
     media.presence(members);
   }
+  // A switch the teacher just flipped stays as flipped until the server answers it: a `room` sent before the
+  // flip reached the server (a student arriving) must not flip it back under the teacher's finger.
+  var flipping = {}, lastRoom = null;
+  function showSwitches() {
+    if (!lastRoom) return;
+    if (!flipping.mute) $("mute").checked = lastRoom.chat_muted;
+    if (!flipping.lock) $("lock").checked = lastRoom.locked;
+  }
   function onRoom(room) {
-    $("mute").checked = room.chat_muted; $("lock").checked = room.locked;
+    lastRoom = room;
+    showSwitches();
     $("count").textContent = "(" + say("students", {n: room.students}) + ")";
     showChatPaused(room.chat_muted && role !== "teacher" && role !== "host");
   }
-  $("mute").onchange = function () { socket.emit("mute_chat", {muted: this.checked}); };
-  $("lock").onchange = function () { socket.emit("lock", {locked: this.checked}); };
+  function flipSwitch(id, event, field) {
+    return function () {
+      var body = {}; body[field] = this.checked; flipping[id] = true;
+      socket.timeout(ACK_MS).emit(event, body, function () { delete flipping[id]; showSwitches(); });
+    };
+  }
+  $("mute").onchange = flipSwitch("mute", "mute_chat", "muted");
+  $("lock").onchange = flipSwitch("lock", "lock", "locked");
   $("end").onclick = function () { if (confirm(say("confirm_end"))) socket.emit("end", {}); };
   $("headcount").addEventListener("submit", function (e) {
     e.preventDefault(); socket.emit("headcount", {count: parseInt(this.count.value, 10)});
