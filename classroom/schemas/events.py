@@ -24,7 +24,7 @@ from ..services.rooms.board import BOARD_GRID, LINE_MAX, STROKE_POINTS_MAX, TEXT
 from ..services.rooms.chat import CHAT_MAX
 from ..services.rooms.payload import clean_text
 from ..services import fields
-from .base import Schema, _field, _strict, parse, refuse
+from .base import Flag, Schema, _field, _strict, parse, refuse
 from .bodies import NAME_MAX
 
 SIGNAL_KINDS = ("offer", "answer", "ice", "mode", "bye")
@@ -93,18 +93,24 @@ def Choice(values, message: Callable[[], str], *, required: bool = True):
     return _field(check, {"enum": allowed}, required=required)
 
 
+def _person_text(errors, name: str, value, max_length: int, message: str, lines: bool = False):
+    """A person's text cleaned (payload.clean_text), at most `max_length` characters as sent; None and a message
+    on `name` when it is not."""
+    if isinstance(value, str) and len(value) > max_length:
+        errors.add(name, _("At most %(n)d characters.", n=max_length))
+        return None
+    try:
+        return clean_text(value, name, max_length, message, lines=lines)
+    except AppError as exc:
+        errors.add(name, exc.message)
+        return None
+
+
 def Line(max_length: int, message: Callable[[], str], *, required: bool = True, lines: bool = False):
     """A person's text: control characters dropped, spaces squeezed (kept line breaks with `lines`), at most
     `max_length` characters as sent; `message` when nothing is left."""
     def check(errors, name, value, info):
-        if isinstance(value, str) and len(value) > max_length:
-            errors.add(name, _("At most %(n)d characters.", n=max_length))
-            return value
-        try:
-            return clean_text(value, name, max_length, message(), lines=lines)
-        except AppError as exc:
-            errors.add(name, next(iter(exc.fields.values()), exc.message))
-            return value
+        return _person_text(errors, name, value, max_length, message(), lines)
 
     schema = {"type": "string", "minLength": 1, "maxLength": max_length,
               "description": "Control and format characters are dropped; nothing else left is refused."}
@@ -118,13 +124,8 @@ def Options():
             return value
         cleaned = []
         for option in value:
-            if isinstance(option, str) and len(option) > 100:
-                errors.add(name, _("At most %(n)d characters.", n=100))
-                return value
-            try:
-                cleaned.append(clean_text(option, "options", 100, _("Every option needs some text.")))
-            except AppError as exc:
-                errors.add(name, exc.message)
+            cleaned.append(_person_text(errors, name, option, 100, _("Every option needs some text.")))
+            if name in errors.fields:
                 return value
         return cleaned
 
@@ -429,7 +430,7 @@ class SubscribeEvent(Event):
     """Receive a feed: `substream` its simulcast layer (0 lowest), `audio_only` no video at all."""
     feed: Feed()
     substream: Choice(SUBSTREAMS, substream_message, required=False)
-    audio_only: Switch(lambda: _("Send true or false."), required=False)
+    audio_only: Flag
 
 
 class StartEvent(Event):
