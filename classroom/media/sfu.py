@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .janus import JanusError, JanusGateway
@@ -18,6 +19,7 @@ from .janus import JanusError, JanusGateway
 KINDS = {"camera": 1, "screen": 2}
 SUBSTREAMS = (0, 1, 2)  # simulcast layers, lowest first
 ROOM_BITRATE = 600_000  # the cap Janus asks each publisher for (REMB), all layers together
+RECORDING_KEYFRAME_SECONDS = 1.5  # a recording's second keyframe request (sfu.SFU._keyframe_later)
 
 
 def feed_id(participant_id: int, kind: str) -> int:
@@ -163,11 +165,27 @@ class SFU:
             return False
         body = {"request": "configure", "record": bool(record_as)}
         if record_as:
-            # A recording that starts between keyframes holds no decodable picture (janus-pp-rec then writes no
-            # video): ask the teacher's browser for a keyframe as the recording starts.
-            body.update(filename=record_as, keyframe=True)
+            body["filename"] = record_as
+        # No "keyframe" here: Janus asks the browser for one itself once the recorder exists. Asked for in this
+        # request, the keyframe request goes out before the recorder is made, the browser's keyframe can arrive
+        # before it (a loaded machine), and Janus's own request a moment later is dropped by the browser (it
+        # ignores requests within 300 ms of the last) and by Janus (one a second): a recording with no picture.
         self.gateway.message(handle.id, body)
+        if record_as:
+            self.gateway.start_task(self._keyframe_later, handle, RECORDING_KEYFRAME_SECONDS)
         return True
+
+    def _keyframe_later(self, handle: Handle, seconds: float) -> None:
+        """A second keyframe request a moment into a recording, past both limits above: a recording begins
+        with the first keyframe Janus sees, and one lost on a weak link would otherwise leave it without a
+        picture until the room's regular request (`fir_freq`)."""
+        time.sleep(seconds)
+        if not any(held is handle for held in self.handles.values()):  # the camera stopped meanwhile
+            return
+        try:
+            self.gateway.message(handle.id, {"request": "configure", "keyframe": True})
+        except JanusError as exc:  # Janus went away: a second request is all this loses
+            self.gateway.logger.warning("recording keyframe request failed: %s", exc)
 
     # --- subscribing -----------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from .test_browser import CHROMIUM, join_as_student
 
 MISSING = local.missing_programs()
 # Real-time media through Janus on a 2-core machine that also runs the browsers: a test that loses its race against
-# the machine (e.g. a 5 s recording that caught no video packet, seen once in three runs) is run again, at most
-# twice; a feature that is broken fails all three.
+# the machine (a frame late past a wait's timeout) is run again, at most twice; a feature that is broken fails all
+# three.
 pytestmark = [pytest.mark.browser, pytest.mark.flaky(reruns=2),
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed"),
               pytest.mark.skipif(bool(MISSING), reason="media tests need Janus, janus-tools and coturn; not installed: "
@@ -373,9 +373,6 @@ def test_the_teacher_sends_three_layers_and_a_student_picks_one(app, factory, sf
     teacher_context.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect, issue 11 stays open: Janus records only the teacher's highest simulcast layer, and a teacher's "
-    "browser short of CPU stops sending it, so the recording then holds no video (8-byte .mjr); seen in CI-like runs"))
 def test_a_short_recorded_lesson_plays_back_for_the_school_and_no_one_else(app, factory, sfu_server, browser, log_in):
     room = make_room(app, factory)
     teacher_context, teacher = teacher_in_room(browser, sfu_server, room, log_in)
