@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.rooms_load import prepare_database, process_cpu_seconds, seed, server_env, stop_servers  # noqa: E402
 from classroom.media import local  # noqa: E402
+from tests.waiting import wait_in_page  # noqa: E402  (not page.wait_for_function: it does not await a promise)
 
 CHROMIUM = "/usr/bin/chromium"
 TEACHER_EMAIL, PASSWORD = "guru@bench.id", "x" * 12
@@ -153,7 +154,7 @@ class Class:
         page.fill("input[name=name]", name)
         started = time.monotonic()
         page.click("#joinform button[type=submit]")
-        page.wait_for_function(f"(async () => (await ({INBOUND})()).frames > 0)()", timeout=90_000, polling=100)
+        wait_in_page(page, f"(async () => (await ({INBOUND})()).frames > 0)()", timeout=90, interval=0.1)
         first_frame = time.monotonic() - started
         if layer not in (None, "auto"):
             page.select_option("#layer", layer)
@@ -235,10 +236,9 @@ def main() -> None:
 
             relay_page, _ = lesson.join("Lewat TURN", init_script=FORCE_RELAY % "null")
             try:  # on a loaded machine the page may reconnect once: wait for the relayed pair to carry media
-                relay_page.wait_for_function(f"(async () => {{ const r = await ({INBOUND})(); "
-                                             "return r.relay && r.frames > 0 && r.audio > 0; })()",
-                                             timeout=60_000, polling=1000)
-            except Exception:
+                wait_in_page(relay_page, f"(async () => {{ const r = await ({INBOUND})(); "
+                                         "return r.relay && r.frames > 0 && r.audio > 0; })()", timeout=60, interval=1.0)
+            except AssertionError:
                 pass
             relay_stats = relay_page.evaluate(INBOUND)
             result["relay_ok"] = bool(relay_stats["relay"] and relay_stats["frames"] > 0 and relay_stats["audio"] > 0)

@@ -14,8 +14,15 @@ window.RoomMedia = function (ctx) {
   var feeds = [];      // sfu: what Janus relays now
   var layer = {pick: "auto", current: 2, good: 0, last: null};
   var recording = false;
-  var SIMULCAST = [{rid: "h", maxBitrate: 500000}, {rid: "m", maxBitrate: 200000, scaleResolutionDownBy: 2},
-                   {rid: "l", maxBitrate: 80000, scaleResolutionDownBy: 4}];
+  // The camera's three simulcast layers, about 640x360, 320x180 and 160x90 whatever the camera gives. Chromium
+  // sends only as many layers as the camera's picture allows (two below 960x540: the lowest went unsent at
+  // 640x360), so the camera is asked for 1280x720 and each layer scaled down from it.
+  function simulcast(track) {
+    var width = (track && track.getSettings && track.getSettings().width) || 640, top = Math.max(1, width / 640);
+    return [{rid: "h", maxBitrate: 500000, scaleResolutionDownBy: top},
+            {rid: "m", maxBitrate: 200000, scaleResolutionDownBy: 2 * top},
+            {rid: "l", maxBitrate: 80000, scaleResolutionDownBy: 4 * top}];
+  }
   var teacher = function () { return me && me.role === "teacher"; };
 
   function emit(name, body) { if (socket && socket.connected) socket.emit(name, body); }
@@ -63,7 +70,10 @@ window.RoomMedia = function (ctx) {
   // --- the teacher's camera, microphone, devices and screen ------------------------------------
   function constraints(kind) {
     var picked = $(kind === "video" ? "camsel" : "micsel"), id = picked && picked.value;
-    var c = kind === "video" ? {width: 640, height: 360, frameRate: 15} : {echoCancellation: true};
+    // Through Janus the picture is taken at 1280x720 and sent scaled down (simulcast, above); the mesh sends it
+    // as taken to every student, so there it is taken at 640x360.
+    var size = sfu ? {width: {ideal: 1280}, height: {ideal: 720}} : {width: 640, height: 360};
+    var c = kind === "video" ? Object.assign(size, {frameRate: 15}) : {echoCancellation: true};
     if (id) c.deviceId = {exact: id};
     return c;
   }
@@ -308,11 +318,11 @@ window.RoomMedia = function (ctx) {
       stream.getAudioTracks().forEach(function (t) { pc.addTransceiver(t, {direction: "sendonly", streams: [stream]})._kind = "audio"; });
       stream.getVideoTracks().forEach(function (t) {
         var init = {direction: "sendonly", streams: [stream]};
-        if (kind === "camera") init.sendEncodings = SIMULCAST;
+        if (kind === "camera") init.sendEncodings = simulcast(t);
         else init.sendEncodings = [{maxBitrate: 800000}];
         pc.addTransceiver(t, init);
       });
-      if (kind === "camera" && !stream.getVideoTracks().length) pc.addTransceiver("video", {direction: "sendonly", sendEncodings: SIMULCAST});
+      if (kind === "camera" && !stream.getVideoTracks().length) pc.addTransceiver("video", {direction: "sendonly", sendEncodings: simulcast(null)});
     }
     pc.getSenders().forEach(function (s) { if (s.track) s._kind = s.track.kind; });
     pc.getTransceivers().forEach(function (t) { if (!t.sender.track) t.sender._kind = "video"; });

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from classroom.extensions import db
 from classroom.media import local
 
-from waiting import wait_until
+from waiting import wait_in_page, wait_until
 
 from .conftest import free_port, make_room, start_room_servers, stop_room_servers
 from .test_browser import CHROMIUM, join_as_student
@@ -99,10 +99,10 @@ def received(page, which: str, teacher_id: int) -> dict:
     return page.evaluate(RECEIVED % teacher_id, [which])
 
 
-def wait_receiving(page, which: str, teacher_id: int, kinds=("audio", "video"), timeout=45_000):
+def wait_receiving(page, which: str, teacher_id: int, kinds=("audio", "video"), timeout=45):
     condition = " && ".join(f"r.{kind} > 2000" for kind in kinds)
-    page.wait_for_function(f"(async () => {{ const r = await ({RECEIVED % teacher_id})(['{which}']); "
-                           f"return {condition}; }})()", timeout=timeout, polling=500)
+    wait_in_page(page, f"(async () => {{ const r = await ({RECEIVED % teacher_id})(['{which}']); "
+                       f"return {condition}; }})()", timeout=timeout)
 
 
 def teacher_id_of(page) -> int:
@@ -171,8 +171,8 @@ def test_a_student_given_the_floor_is_heard_by_the_others_and_can_be_muted(app, 
     markus.wait_for_timeout(2500)
     assert received(markus, "floor", teacher_id)["audio"] - before < 500
     teacher.click("#mutefloor")  # and back
-    markus.wait_for_function(f"(async () => (await ({RECEIVED % teacher_id})(['floor'])).audio > {before + 2000})()",
-                             timeout=15_000, polling=500)
+    wait_in_page(markus, f"(async () => (await ({RECEIVED % teacher_id})(['floor'])).audio > {before + 2000})()",
+                 timeout=15)
     for context, _ in students:
         context.close()
     teacher_context.close()
@@ -253,9 +253,9 @@ def grows(page, key: str, seconds: float = 2.5) -> bool:
     return growth(page, key, seconds) > 0
 
 
-def wait_grows(page, key: str, timeout=40_000):
+def wait_grows(page, key: str, timeout=40):
     before = inbound(page)[key]
-    page.wait_for_function(f"(async () => (await ({INBOUND})())['{key}'] > {before})()", timeout=timeout, polling=500)
+    wait_in_page(page, f"(async () => (await ({INBOUND})())['{key}'] > {before})()", timeout=timeout)
 
 
 def test_the_teachers_media_controls(either_server, app, factory, browser, log_in):
@@ -300,8 +300,8 @@ def test_the_teachers_media_controls(either_server, app, factory, browser, log_i
     student.wait_for_selector("#sources:not([hidden])", timeout=40_000)
     camera_track = inbound(student)["video"]
     student.click("[data-source=screen]")
-    student.wait_for_function(f"(async () => {{ const r = await ({INBOUND})(); return r.video && r.video !== '{camera_track}'; }})()",
-                              timeout=20_000, polling=500)
+    wait_in_page(student, f"(async () => {{ const r = await ({INBOUND})(); "
+                          f"return r.video && r.video !== '{camera_track}'; }})()", timeout=20)
     wait_grows(student, "frames")
     student.click("[data-source=camera]")
     teacher.click("#screen")  # stop sharing: the choice goes away
@@ -357,18 +357,18 @@ def test_the_teacher_sends_three_layers_and_a_student_picks_one(app, factory, sf
     context, student = join_as_student(browser, sfu_server, room.code, "Yohana")
     wait_grows(student, "frames")
     # Three simulcast encodings leave the teacher's browser, each with bytes, once, whoever watches.
-    teacher.wait_for_function("""(async () => {
+    wait_in_page(teacher, """(async () => {
       const rids = {};
       (await window.room.media.pubs.camera.getStats()).forEach(r => {
         if (r.type === 'outbound-rtp' && r.kind === 'video' && r.bytesSent > 0) rids[r.rid] = true; });
       return ['h', 'm', 'l'].every(rid => rids[rid]);
-    })()""", timeout=30_000, polling=1000)
+    })()""", timeout=30, interval=1.0)
     assert student.is_visible("#layerpick")
     student.select_option("#layer", "0")
-    student.wait_for_function(f"(async () => {{ const w = await ({FRAME_WIDTH})(); return w > 0 && w <= 200; }})()",
-                              timeout=20_000, polling=500)
+    wait_in_page(student, f"(async () => {{ const w = await ({FRAME_WIDTH})(); return w > 0 && w <= 200; }})()",
+                 timeout=20)
     student.select_option("#layer", "2")
-    student.wait_for_function(f"(async () => (await ({FRAME_WIDTH})()) > 200)()", timeout=30_000, polling=500)
+    wait_in_page(student, f"(async () => (await ({FRAME_WIDTH})()) > 200)()", timeout=30)
     context.close()
     teacher_context.close()
 
