@@ -27,7 +27,7 @@ import threading
 from concurrent.futures import Future
 
 from .compiled import Compiled, TeacherState
-from .cpsat import SubProblem, SubResult, solve_subproblem
+from .cpsat import PIECE_PARAMS, SubProblem, SubResult, solve_subproblem
 from .model import Instance
 
 QUEUE_NAME = "matching-pieces"
@@ -87,7 +87,7 @@ def run_piece(key: str, piece: dict, time_limit: float) -> dict:
     """The RQ job: solve one neighbourhood with one CP-SAT worker."""
     from rq.job import get_current_job
     c = _compiled(get_current_job().connection, key)
-    res = solve_subproblem(c, subproblem_of(c, piece), time_limit=time_limit, workers=1)
+    res = solve_subproblem(c, subproblem_of(c, piece), time_limit=time_limit, workers=1, extra_params=PIECE_PARAMS)
     return result_to_json(res)
 
 
@@ -188,7 +188,7 @@ class LocalPieces:
     def submit(self, sub: SubProblem, time_limit: float) -> Future:
         self.pieces_sent += 1
         return self._pool.submit(solve_subproblem, self.c, sub, time_limit=time_limit, workers=1,
-                                 stop=self.stop)
+                                 stop=self.stop, extra_params=PIECE_PARAMS)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
