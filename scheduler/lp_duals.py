@@ -33,7 +33,7 @@ from .tick_bound import _Entries
 
 
 def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None = None,
-                   stats: dict | None = None) -> dict | None:
+                   stats: dict | None = None, threads: int = 1) -> dict | None:
     """{"pi", "mu", "lam"} for tick_bound from PDLP's duals after at most `seconds` of PDLP
     (the build comes on top); None if there is nothing to price. `stats` gets the sizes,
     times and PDLP's own (unproven) objective."""
@@ -50,7 +50,9 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None 
     pair_of_entry = (e.seg_group // 7)[e.seg_of_entry]
     teacher = e.pt[pair_of_entry]
     start = e.lo.astype(np.int64) - teacher * width
-    end = start + (e.hi - e.lo)
+    span = (e.hi - e.lo).astype(np.int64)
+    seg_of_entry, mu_index = e.seg_of_entry, e.mu_index
+    end = start + span
     crosses = end >= WEEK
     start_key = teacher * WEEK + start
     end_key = teacher * WEEK + end % WEEK
@@ -90,7 +92,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None 
         (row["request"] + req_of_pair, col_a + pairs, np.ones(P)),
         (row["pair"] + pair_of_entry, col_x + entries_, np.ones(E)),
         (row["pair"] + pairs, col_a + pairs, -spw),
-        (row["segment"] + e.seg_of_entry, col_x + entries_, np.ones(E)),
+        (row["segment"] + seg_of_entry, col_x + entries_, np.ones(E)),
         (row["segment"] + np.arange(len(e.seg_start)), col_a + e.seg_group // 7, -np.ones(len(e.seg_start))),
         (row["node"] + arc_from, col_x + entries_, np.ones(E)),
         (row["node"] + arc_to, col_x + entries_, -np.ones(E)),
@@ -98,7 +100,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None 
         (row["node"] + following, col_z + idle, -np.ones(N)),
         (row["cut"] + teacher[crosses], col_x + entries_[crosses], np.ones(int(crosses.sum()))),
         (row["cut"] + node_teacher[last], col_z + idle[last], np.ones(int(last.sum()))),
-        (row["day"] + e.mu_index, col_x + entries_, np.ones(E)),
+        (row["day"] + mu_index, col_x + entries_, np.ones(E)),
         (row["week"] + e.pt, col_a + pairs, spw),
         (row["bonus"] + np.arange(B), col_b + np.arange(B), np.ones(B)),
         (row["bonus"] + school_row[pair_school[has_bonus_row]], col_a + pairs[has_bonus_row],
@@ -137,7 +139,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None 
     params.termination_criteria.simple_optimality_criteria.eps_optimal_relative = 1e-3
     params.termination_criteria.simple_optimality_criteria.eps_optimal_absolute = 1e-3
     params.termination_criteria.time_sec_limit = max(0.1, seconds)
-    params.num_threads = 1
+    params.num_threads = threads
     result = pdlp.primal_dual_hybrid_gradient(qp, params)
     solved = time.perf_counter()
 
@@ -152,9 +154,10 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None 
     lam = np.maximum(price[row["week"]:row["bonus"]], 0.0)
     if stats is not None:
         log = result.solve_log
-        stats.update(lp_rows=n_rows, lp_columns=n_cols, lp_nonzeros=int(matrix.nnz),
+        stats.update(lp_entries=E, lp_rows=n_rows, lp_columns=n_cols, lp_nonzeros=int(matrix.nnz),
                      lp_build_seconds=round(built - began, 2), pdlp_seconds=round(solved - built, 2),
                      pdlp_iterations=int(log.iteration_count),
                      pdlp_termination=solve_log_pb2.TerminationReason.Name(log.termination_reason),
                      pdlp_objective=-float(np.dot(objective, result.primal_solution)))
     return {"pi": pi, "mu": mu, "lam": lam}
+
