@@ -29,16 +29,16 @@ from ortools.pdlp.python import pdlp
 
 from .bounds import teacher_day_capacity
 from .compiled import WEEK, Compiled
-from .tick_bound import _Entries
+from .tick_bound import Entries
 
 
-def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: _Entries | None = None,
+def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None = None,
                    stats: dict | None = None, threads: int = 1) -> dict | None:
     """{"pi", "mu", "lam"} for tick_bound from PDLP's duals after at most `seconds` of PDLP
     (the build comes on top); None if there is nothing to price. `stats` gets the sizes,
     times and PDLP's own (unproven) objective."""
     began = time.perf_counter()
-    e = entries or _Entries(c)
+    e = entries or Entries(c)
     if not e.n_pairs:
         return None
     T, P, E = c.n_teachers, e.n_pairs, e.n_entries

@@ -30,7 +30,7 @@ from .compiled import DAY, WEEK, Compiled
 INF = 1e18
 
 
-class _Entries:
+class Entries:
     """The (pair, start)s that matter (see `left_justified`), grouped by (pair, school day)."""
 
     def __init__(self, c: Compiled, every_start: bool = False):
@@ -127,7 +127,7 @@ class _Lagrangian:
     """The relaxed problem under given prices: its value (a true bound for any prices >= 0) and,
     for the subgradient, the relaxed choice's use of each priced constraint."""
 
-    def __init__(self, c: Compiled, e: _Entries):
+    def __init__(self, c: Compiled, e: Entries):
         self.c, self.e = c, e
         self.w = c.weights(e.pr, e.pt).astype(np.float64)
         self.spw = c.spw[e.pr]
@@ -193,7 +193,7 @@ class _Lagrangian:
 
 
 def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
-               target: float = 0.0, entries: _Entries | None = None,
+               target: float = 0.0, entries: Entries | None = None,
                multipliers: dict | None = None) -> int:
     """Best (smallest) Lagrangian value found within `seconds`; a true upper bound on the score.
     `target` is a known score (the greedy's), used for the step lengths. `multipliers` may
@@ -201,7 +201,7 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
     meaning) and the tick ones ("pi", (teachers, WEEK), e.g. from lp_duals.lp_multipliers);
     whatever the start, only its Lagrangian value counts, never the solver's own claim."""
     began = time.perf_counter()
-    e = entries or _Entries(c)
+    e = entries or Entries(c)
     if not e.n_pairs:
         return 0
     T = c.n_teachers
