@@ -130,6 +130,8 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     qp.resize_and_initialize(n_cols, n_rows)
     qp.objective_vector = objective
     qp.constraint_matrix = matrix
+    n_nonzeros = int(matrix.nnz)
+    del matrix      # PDLP holds its own copy
     qp.constraint_lower_bounds = lower
     qp.constraint_upper_bounds = upper
     qp.variable_lower_bounds = np.zeros(n_cols)
@@ -154,7 +156,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     lam = np.maximum(price[row["week"]:row["bonus"]], 0.0)
     if stats is not None:
         log = result.solve_log
-        stats.update(lp_entries=E, lp_rows=n_rows, lp_columns=n_cols, lp_nonzeros=int(matrix.nnz),
+        stats.update(lp_entries=E, lp_rows=n_rows, lp_columns=n_cols, lp_nonzeros=n_nonzeros,
                      lp_build_seconds=round(built - began, 2), pdlp_seconds=round(solved - built, 2),
                      pdlp_iterations=int(log.iteration_count),
                      pdlp_termination=solve_log_pb2.TerminationReason.Name(log.termination_reason),
