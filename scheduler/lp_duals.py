@@ -138,8 +138,8 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     qp.variable_upper_bounds = np.ones(n_cols)
     built = time.perf_counter()
     params = solvers_pb2.PrimalDualHybridGradientParams()
-    params.termination_criteria.simple_optimality_criteria.eps_optimal_relative = 1e-3
-    params.termination_criteria.simple_optimality_criteria.eps_optimal_absolute = 1e-3
+    params.termination_criteria.simple_optimality_criteria.eps_optimal_relative = 1e-4
+    params.termination_criteria.simple_optimality_criteria.eps_optimal_absolute = 1e-4
     params.termination_criteria.time_sec_limit = max(0.1, seconds)
     params.num_threads = threads
     result = pdlp.primal_dual_hybrid_gradient(qp, params)
