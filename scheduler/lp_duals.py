@@ -35,7 +35,7 @@ from .tick_bound import Entries
 def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None = None,
                    stats: dict | None = None, threads: int = 1) -> dict | None:
     """{"pi", "mu", "lam"} for tick_bound from PDLP's duals after at most `seconds` of PDLP
-    (the build comes on top); None if there is nothing to price. `stats` gets the sizes,
+    (the build comes on top); None if there is nothing to price or PDLP gave no duals. `stats` gets the sizes,
     times and PDLP's own (unproven) objective."""
     began = time.perf_counter()
     e = entries or Entries(c)
@@ -82,28 +82,28 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
         n_rows += size
     seg_len = np.diff(np.r_[e.req_start, P])
     req_of_pair = np.repeat(np.arange(len(e.req_start)), seg_len)
-    pairs = np.arange(P)
-    entries_ = np.arange(E)
-    idle = np.arange(N)
+    pair_ids = np.arange(P)
+    entry_ids = np.arange(E)
+    node_ids = np.arange(N)
     school_row = np.full(n_schools, -1)
     school_row[with_bonus] = np.arange(B)
     has_bonus_row = school_row[pair_school] >= 0
     parts = [
-        (row["request"] + req_of_pair, col_a + pairs, np.ones(P)),
-        (row["pair"] + pair_of_entry, col_x + entries_, np.ones(E)),
-        (row["pair"] + pairs, col_a + pairs, -spw),
-        (row["segment"] + seg_of_entry, col_x + entries_, np.ones(E)),
+        (row["request"] + req_of_pair, col_a + pair_ids, np.ones(P)),
+        (row["pair"] + pair_of_entry, col_x + entry_ids, np.ones(E)),
+        (row["pair"] + pair_ids, col_a + pair_ids, -spw),
+        (row["segment"] + seg_of_entry, col_x + entry_ids, np.ones(E)),
         (row["segment"] + np.arange(len(e.seg_start)), col_a + e.seg_group // 7, -np.ones(len(e.seg_start))),
-        (row["node"] + arc_from, col_x + entries_, np.ones(E)),
-        (row["node"] + arc_to, col_x + entries_, -np.ones(E)),
-        (row["node"] + idle, col_z + idle, np.ones(N)),
-        (row["node"] + following, col_z + idle, -np.ones(N)),
-        (row["cut"] + teacher[crosses], col_x + entries_[crosses], np.ones(int(crosses.sum()))),
-        (row["cut"] + node_teacher[last], col_z + idle[last], np.ones(int(last.sum()))),
-        (row["day"] + mu_index, col_x + entries_, np.ones(E)),
-        (row["week"] + e.pt, col_a + pairs, spw),
+        (row["node"] + arc_from, col_x + entry_ids, np.ones(E)),
+        (row["node"] + arc_to, col_x + entry_ids, -np.ones(E)),
+        (row["node"] + node_ids, col_z + node_ids, np.ones(N)),
+        (row["node"] + following, col_z + node_ids, -np.ones(N)),
+        (row["cut"] + teacher[crosses], col_x + entry_ids[crosses], np.ones(int(crosses.sum()))),
+        (row["cut"] + node_teacher[last], col_z + node_ids[last], np.ones(int(last.sum()))),
+        (row["day"] + mu_index, col_x + entry_ids, np.ones(E)),
+        (row["week"] + e.pt, col_a + pair_ids, spw),
         (row["bonus"] + np.arange(B), col_b + np.arange(B), np.ones(B)),
-        (row["bonus"] + school_row[pair_school[has_bonus_row]], col_a + pairs[has_bonus_row],
+        (row["bonus"] + school_row[pair_school[has_bonus_row]], col_a + pair_ids[has_bonus_row],
          -np.ones(int(has_bonus_row.sum()))),
     ]
     rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -145,13 +145,15 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     result = pdlp.primal_dual_hybrid_gradient(qp, params)
     solved = time.perf_counter()
 
+    if len(result.dual_solution) != n_rows:      # PDLP refused the problem: no multipliers
+        return None
     # PDLP's duals are for the minimisation: a <= row has a dual <= 0, its price is minus it
     price = -np.asarray(result.dual_solution)
     phi = price[row["node"]:row["cut"]]
     cut = price[row["cut"]:row["day"]]
     gap_price = phi - phi[following] + np.where(last, cut[node_teacher], 0.0)
-    pi = np.zeros((T, WEEK))
-    pi.ravel()[nodes] = np.maximum(gap_price, 0.0)
+    pi = np.zeros(T * WEEK)
+    pi[nodes] = np.maximum(gap_price, 0.0)      # nodes are teacher * WEEK + tick
     mu = np.maximum(price[row["day"]:row["week"]], 0.0).reshape(T, 7)
     lam = np.maximum(price[row["week"]:row["bonus"]], 0.0)
     if stats is not None:
@@ -161,5 +163,5 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
                      pdlp_iterations=int(log.iteration_count),
                      pdlp_termination=solve_log_pb2.TerminationReason.Name(log.termination_reason),
                      pdlp_objective=-float(np.dot(objective, result.primal_solution)))
-    return {"pi": pi, "mu": mu, "lam": lam}
+    return {"pi": pi.reshape(T, WEEK), "mu": mu, "lam": lam}
 
