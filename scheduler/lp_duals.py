@@ -74,7 +74,13 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     # columns: a, x, z, b; rows in this order, their first index below
     col_a, col_x, col_z, col_b = 0, P, P + E, P + E + N
     row = {}
-    sizes = [("request", len(e.requests)), ("pair", P), ("segment", len(e.seg_start)),
+    # a one-session pair's day rows follow from its pair row: only the others get them
+    seg_pair = e.seg_group // 7
+    several = np.flatnonzero(spw[seg_pair] > 1)
+    seg_row = np.full(len(e.seg_start), -1)
+    seg_row[several] = np.arange(len(several))
+    in_several = np.flatnonzero(seg_row[seg_of_entry] >= 0)
+    sizes = [("request", len(e.requests)), ("pair", P), ("segment", len(several)),
              ("node", N), ("cut", T), ("day", T * 7), ("week", T), ("bonus", B)]
     n_rows = 0
     for name, size in sizes:
@@ -92,8 +98,8 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
         (row["request"] + req_of_pair, col_a + pair_ids, np.ones(P)),
         (row["pair"] + pair_of_entry, col_x + entry_ids, np.ones(E)),
         (row["pair"] + pair_ids, col_a + pair_ids, -spw),
-        (row["segment"] + seg_of_entry, col_x + entry_ids, np.ones(E)),
-        (row["segment"] + np.arange(len(e.seg_start)), col_a + e.seg_group // 7, -np.ones(len(e.seg_start))),
+        (row["segment"] + seg_row[seg_of_entry[in_several]], col_x + in_several, np.ones(len(in_several))),
+        (row["segment"] + np.arange(len(several)), col_a + seg_pair[several], -np.ones(len(several))),
         (row["node"] + arc_from, col_x + entry_ids, np.ones(E)),
         (row["node"] + arc_to, col_x + entry_ids, -np.ones(E)),
         (row["node"] + node_ids, col_z + node_ids, np.ones(N)),
