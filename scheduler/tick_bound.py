@@ -34,7 +34,7 @@ INF = 1e18
 class Entries:
     """The (pair, start)s that matter (see `left_justified`), grouped by (pair, school day)."""
 
-    def __init__(self, c: Compiled, every_start: bool = False):
+    def __init__(self, c: Compiled):
         pair_r, pair_t = [], []
         e_pair, e_tick, e_day = [], [], []
         n_pairs = 0
@@ -58,9 +58,8 @@ class Entries:
         pair = np.concatenate(e_pair)
         tick = np.concatenate(e_tick)
         day = np.concatenate(e_day)
-        if not every_start:
-            keep = left_justified(c, self.pt[pair], pair, tick, day, c.dur[self.pr[pair]] + c.brk)
-            pair, tick, day = pair[keep], tick[keep], day[keep]
+        keep = left_justified(c, self.pt[pair], pair, tick, day, c.dur[self.pr[pair]] + c.brk)
+        pair, tick, day = pair[keep], tick[keep], day[keep]
         group = pair * 7 + day
         order = np.argsort(group, kind="stable")
         pair, tick, group = pair[order], tick[order], group[order]
