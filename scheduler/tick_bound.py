@@ -12,11 +12,12 @@ one of its requests is served. For ANY multipliers >= 0,
     sum(pi) + sum(mu * day limit) + sum(lam * week limit) + sum over schools of their best value
 
 is at least the best score (weak duality), so the value of every iteration is a true bound
-and the smallest one is returned. The multipliers follow projected subgradient steps
-(Polyak lengths towards a known score). The dual optimum is at most the LP relaxation of
-the exact model (the per-school problems are solved exactly, not relaxed), so with enough
-iterations this is as tight as the LP that closes medium.json to ~1.4 %, without building
-the LP: every iteration is a few numpy passes over the (pair, start) entries.
+and the smallest one is returned. The multipliers start from PDLP's duals of the LP
+(lp_duals.py) when given and follow projected subgradient steps (Polyak lengths towards a
+known score). The dual optimum is at most the LP relaxation of the exact model (the
+per-school problems are solved exactly, not relaxed). Only left-justified starts take part
+(`left_justified`: the same optimum, 4x fewer entries at gen2000), so every iteration is a
+few numpy passes over 0.46 M (pair, start) entries at 2,000 x 6,000.
 """
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ from .compiled import DAY, WEEK, Compiled
 INF = 1e18
 
 
-class _Entries:
-    """Every feasible (pair, start) of the instance, grouped by (pair, school day)."""
+class Entries:
+    """The (pair, start)s that matter (see `left_justified`), grouped by (pair, school day)."""
 
     def __init__(self, c: Compiled):
         pair_r, pair_t = [], []
@@ -57,6 +58,8 @@ class _Entries:
         pair = np.concatenate(e_pair)
         tick = np.concatenate(e_tick)
         day = np.concatenate(e_day)
+        keep = left_justified(c, self.pt[pair], pair, tick, day, c.dur[self.pr[pair]] + c.brk)
+        pair, tick, day = pair[keep], tick[keep], day[keep]
         group = pair * 7 + day
         order = np.argsort(group, kind="stable")
         pair, tick, group = pair[order], tick[order], group[order]
@@ -79,66 +82,91 @@ class _Entries:
         self.requests = self.pr[self.req_start]
 
 
-def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
-               target: float = 0.0, entries: _Entries | None = None,
-               multipliers: dict | None = None) -> int:
-    """Best (smallest) Lagrangian value found within `seconds`; a true upper bound on the score.
-    `target` is a known score (the greedy's), used for the step lengths; `multipliers` may
-    start the week and day multipliers (from bounds.lagrangian_bound, same meaning)."""
-    began = time.perf_counter()
-    e = entries or _Entries(c)
-    if not e.n_pairs:
-        return 0
-    T = c.n_teachers
-    width = 2 * WEEK + 1
-    w = c.weights(e.pr, e.pt).astype(np.float64)
-    spw = c.spw[e.pr]
-    # the day and week limits, tightened by how many sessions fit in a day's availability
-    # (implied by the exact model, and the same right-hand sides as bounds.lagrangian_bound, so
-    # its multipliers start this one at its value)
-    cap_day = teacher_day_capacity(c)
-    cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
-    pi = np.zeros((T, WEEK))
-    mu = np.zeros((T, 7))
-    lam = np.zeros(T)
-    if multipliers:
-        mu, lam = multipliers["mu"].copy(), multipliers["lam"].copy()
-    # each request's best reduced value, -BIG where it has no pair (as bounds.school_values wants)
-    request_value = np.full(c.n_requests, -BIG)
-    rows = np.arange(e.n_pairs)
-    best = np.inf
-    alpha, stall = 2.0, 0
-    n_iter = 0
-    for n_iter in range(iterations):
+def left_justified(c: Compiled, teacher: np.ndarray, pair: np.ndarray, tick: np.ndarray,
+                   day: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Which starts some optimal timetable needs (one entry a row: teacher, pair, start tick,
+    school day, session + break length).
+
+    A run is a stretch of a pair's starts one tick apart on one school day and one teacher
+    day. In a feasible timetable a session can slide a tick earlier while that start is in its
+    run and clashes with none of the teacher's sessions: days, counts and score unchanged.
+    When none can, each session is at its run's first start or at the end (+ break) of
+    another of the teacher's sessions, which is blocked in turn; the chain ends at a run's
+    first start unless the teacher's sessions fill the whole week end to end, impossible when
+    her week limit times her longest span is under a week (otherwise all her starts are kept).
+    So the starts reached from runs' first starts by adding spans give the same optimum and,
+    the Lagrangian being over fewer starts, a bound at least as tight (cpsat.useful_starts is
+    the same idea per teacher, without the day breaks)."""
+    key = pair * WEEK + tick
+    order = np.argsort(key)
+    earlier = np.searchsorted(key[order], pair * WEEK + (tick - 1) % WEEK)
+    earlier = np.minimum(earlier, len(key) - 1)
+    prev_same = key[order][earlier] == pair * WEEK + (tick - 1) % WEEK
+    prev_day = day[order][earlier]
+    midnight = (tick + c.t_off[teacher]) % DAY == 0
+    first = ~prev_same | (prev_day != day) | midnight
+    longest = np.zeros(c.n_teachers, dtype=np.int64)
+    np.maximum.at(longest, teacher, span)
+    first |= (c.max_week * longest >= WEEK)[teacher]
+    at = teacher * WEEK + tick
+    anyone = np.zeros(c.n_teachers * WEEK, dtype=bool)
+    anyone[at] = True
+    points = np.zeros(c.n_teachers * WEEK, dtype=bool)
+    points[at[first]] = True
+    after = teacher * WEEK + (tick + span) % WEEK
+    while True:
+        reached = after[points[at]]
+        new = reached[anyone[reached] & ~points[reached]]
+        if not len(new):
+            return points[at]
+        points[new] = True
+
+
+class _Lagrangian:
+    """The relaxed problem under given prices: its value (a true bound for any prices >= 0) and,
+    for the subgradient, the relaxed choice's use of each priced constraint."""
+
+    def __init__(self, c: Compiled, e: Entries):
+        self.c, self.e = c, e
+        self.w = c.weights(e.pr, e.pt).astype(np.float64)
+        self.spw = c.spw[e.pr]
+        # the day and week limits, tightened by how many sessions fit in a day's availability
+        # (implied by the exact model, and the same right-hand sides as bounds.lagrangian_bound,
+        # so its multipliers start this one at its value)
+        self.cap_day = teacher_day_capacity(c)
+        self.cap_week = np.minimum(c.max_week.astype(np.float64), self.cap_day.sum(axis=1))
+        # each request's best reduced value, -BIG where it has no pair (as bounds.school_values wants)
+        self.request_value = np.full(c.n_requests, -BIG)
+
+    def value(self, pi: np.ndarray, mu: np.ndarray, lam: np.ndarray) -> float:
+        """sum(pi) + sum(mu * day limit) + sum(lam * week limit) + each school's best value."""
+        c, e = self.c, self.e
         doubled = np.concatenate([pi, pi], axis=1)
-        prefix = np.zeros((T, width))
+        prefix = np.zeros((c.n_teachers, 2 * WEEK + 1))
         np.cumsum(doubled, axis=1, out=prefix[:, 1:])
         flat = prefix.ravel()
-        cost = flat[e.hi] - flat[e.lo] + mu.ravel()[e.mu_index]
-        seg_min = np.minimum.reduceat(cost, e.seg_start)
+        self.cost = flat[e.hi] - flat[e.lo] + mu.ravel()[e.mu_index]
+        self.seg_min = np.minimum.reduceat(self.cost, e.seg_start)
         # per pair and school day the cheapest start; spw cheapest days per pair
         day_cost = np.full((e.n_pairs, 7), INF)
-        day_cost.ravel()[e.seg_group] = seg_min
-        day_order = np.argsort(day_cost, axis=1)
-        sorted_cost = np.take_along_axis(day_cost, day_order, axis=1)
-        used = np.cumsum(sorted_cost, axis=1)[rows, spw - 1]
-        value = w - lam[e.pt] * spw - used
-        per_request = np.maximum.reduceat(value, e.req_start)
-        request_value[e.requests] = per_request
-        total = float(pi.sum() + (mu * cap_day).sum() + lam @ cap_week
-                      + school_values(c, request_value).sum())
-        if total < best - 1e-9 * abs(total):
-            best, stall = total, 0
-        else:
-            stall += 1
-            if stall >= 8:
-                alpha, stall = alpha / 2, 0
-        if time.perf_counter() - began > seconds or alpha < 1e-6:
-            break
-        # the relaxed choice: served requests (the best pair of each), then their starts
-        serve = served_requests(c, request_value)[e.requests]
+        day_cost.ravel()[e.seg_group] = self.seg_min
+        self.day_order = np.argsort(day_cost, axis=1)
+        sorted_cost = np.take_along_axis(day_cost, self.day_order, axis=1)
+        used = np.cumsum(sorted_cost, axis=1)[np.arange(e.n_pairs), self.spw - 1]
+        self.pair_value = self.w - lam[e.pt] * self.spw - used
+        self.per_request = np.maximum.reduceat(self.pair_value, e.req_start)
+        self.request_value[e.requests] = self.per_request
+        return float(pi.sum() + (mu * self.cap_day).sum() + lam @ self.cap_week
+                     + school_values(c, self.request_value).sum())
+
+    def subgradient(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slack of each priced constraint at the relaxed choice of the last `value` call."""
+        c, e, spw = self.c, self.e, self.spw
+        T, width = c.n_teachers, 2 * WEEK + 1
+        # served requests (the best pair of each), then their starts
+        serve = served_requests(c, self.request_value)[e.requests]
         seg_len = np.diff(np.r_[e.req_start, e.n_pairs])
-        best_pair = np.repeat(per_request, seg_len) == value
+        best_pair = np.repeat(self.per_request, seg_len) == self.pair_value
         req_of_pair = np.repeat(np.arange(len(e.req_start)), seg_len)
         chosen = np.flatnonzero(best_pair & serve[req_of_pair])
         _, first = np.unique(req_of_pair[chosen], return_index=True)
@@ -148,10 +176,10 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
         take = np.zeros((e.n_pairs, 7), dtype=bool)
         for k in range(7):
             sel = chosen[spw[chosen] > k]
-            take[sel, day_order[sel, k]] = True
+            take[sel, self.day_order[sel, k]] = True
         seg_taken = take.ravel()[e.seg_group]
         # the argmin start of every taken (pair, day) segment
-        at_min = cost == seg_min[e.seg_of_entry]
+        at_min = self.cost == self.seg_min[e.seg_of_entry]
         idx = np.flatnonzero(at_min & seg_taken[e.seg_of_entry])
         segs = e.seg_of_entry[idx]
         keep = np.r_[True, segs[1:] != segs[:-1]] if len(idx) else np.zeros(0, dtype=bool)
@@ -160,9 +188,45 @@ def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
         cover = np.cumsum(cover.reshape(T, width), axis=1)[:, :2 * WEEK]
         use_tick = cover[:, :WEEK] + cover[:, WEEK:]
         use_day = np.bincount(e.mu_index[idx], minlength=T * 7).reshape(T, 7)
-        g_pi = 1.0 - use_tick
-        g_mu = cap_day - use_day
-        g_lam = cap_week - use_week
+        return 1.0 - use_tick, self.cap_day - use_day, self.cap_week - use_week
+
+
+def tick_bound(c: Compiled, seconds: float = 10.0, iterations: int = 100_000,
+               target: float = 0.0, entries: Entries | None = None,
+               multipliers: dict | None = None) -> int:
+    """Best (smallest) Lagrangian value found within `seconds`; a true upper bound on the score.
+    `target` is a known score (the greedy's), used for the step lengths. `multipliers` may
+    start the day and week multipliers ("mu", "lam", e.g. from bounds.lagrangian_bound, same
+    meaning) and the tick ones ("pi", (teachers, WEEK), e.g. from lp_duals.lp_multipliers);
+    whatever the start, only its Lagrangian value counts, never the solver's own claim."""
+    began = time.perf_counter()
+    e = entries or Entries(c)
+    if not e.n_pairs:
+        return 0
+    T = c.n_teachers
+    relaxed = _Lagrangian(c, e)
+    pi = np.zeros((T, WEEK))
+    mu = np.zeros((T, 7))
+    lam = np.zeros(T)
+    alpha = 2.0
+    if multipliers:
+        mu, lam = np.maximum(multipliers["mu"], 0.0), np.maximum(multipliers["lam"], 0.0)
+        if "pi" in multipliers:
+            pi = np.maximum(multipliers["pi"], 0.0)
+            alpha = 0.25    # near the optimum already: long steps would only throw it away
+    best = np.inf
+    stall = 0
+    for _ in range(iterations):
+        total = relaxed.value(pi, mu, lam)
+        if total < best - 1e-9 * abs(total):
+            best, stall = total, 0
+        else:
+            stall += 1
+            if stall >= 8:
+                alpha, stall = alpha / 2, 0
+        if time.perf_counter() - began > seconds or alpha < 1e-6:
+            break
+        g_pi, g_mu, g_lam = relaxed.subgradient()
         # only components that can move count in the step length (projection keeps pi >= 0)
         m_pi = (pi > 0) | (g_pi < 0)
         m_mu = (mu > 0) | (g_mu < 0)

@@ -4,6 +4,7 @@ from scheduler.bounds import lagrangian_bound
 from scheduler.compiled import Compiled, TeacherState
 from scheduler.cpsat import SubProblem
 from scheduler.lp_bound import lp_bound
+from scheduler.lp_duals import lp_multipliers
 from scheduler.tick_bound import tick_bound
 
 from scheduler_builders import instance, request, school, teacher
@@ -50,3 +51,13 @@ def test_tick_bound_starts_from_the_count_multipliers(tiny_json):
     count = lagrangian_bound(c, seconds=1, iterations=2000, target=12447, multipliers=multipliers)
     assert set(multipliers) == {"lam", "mu"}
     assert 13074 <= tick_bound(c, seconds=0.01, iterations=1, multipliers=multipliers) <= count
+
+
+def test_pdlp_duals_bound_medium_within_a_percent_of_the_lp(medium_json):
+    c = Compiled(load_instance(medium_json))
+    lp = lp_bound(c, SubProblem(list(range(c.n_requests)), TeacherState(c)))
+    multipliers = lp_multipliers(c, seconds=5)
+    # evaluated as a Lagrangian: a proof whatever PDLP's accuracy, so at least the best
+    # timetable found for medium (docs/scheduler.md), and as tight as GLOP's LP
+    from_duals = tick_bound(c, iterations=1, multipliers=multipliers)
+    assert 350_178 <= from_duals <= 1.01 * lp

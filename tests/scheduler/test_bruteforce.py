@@ -9,6 +9,7 @@ from scheduler.bounds import lagrangian_bound
 from scheduler.compiled import Compiled, TeacherState
 from scheduler.cpsat import SubProblem
 from scheduler.lp_bound import lp_bound
+from scheduler.lp_duals import lp_multipliers
 from scheduler.tick_bound import tick_bound
 from scheduler.model import DAY_INDEX, format_hhmm
 
@@ -95,6 +96,7 @@ def test_solver_matches_brute_force(data):
     compiled = Compiled(inst)
     assert lagrangian_bound(compiled, seconds=0.2, iterations=200) >= best
     assert tick_bound(compiled, seconds=0.2, iterations=200, target=best) >= best
+    assert tick_bound(compiled, iterations=1, multipliers=lp_multipliers(compiled, seconds=0.2)) >= best
     assert lp_bound(compiled, SubProblem(list(range(compiled.n_requests)), TeacherState(compiled))) >= best
 
 
