@@ -29,6 +29,7 @@ Assigned = dict[int, tuple[int, list[int]]]
 # best proven bound.
 FULL_MODEL_PAIRS = 20_000
 SMALL_MODEL_PAIRS = 2_000
+GREEDY_SHARE = 0.05        # of the time limit, for greedy orders after the first-come one
 LNS_SHARE = 0.85          # of the time after the LP, before the whole model takes over
 LNS_SUB_SECONDS = 1.5
 PIECE_GRACE = 3.0         # seconds past the deadline to wait for remote pieces before giving them up
@@ -36,7 +37,7 @@ PIECE_GRACE = 3.0         # seconds past the deadline to wait for remote pieces 
 # BOUND_SECONDS), of which the count relaxation and PDLP get theirs, the time-indexed
 # Lagrangian from PDLP's duals the rest. PDLP needs ~640 iterations, 20 s on 2 cores, at
 # 2,000 x 6,000 for a bound within 0.3 % of the LP (10 s: 1 %)
-BOUND_SHARE = 0.25
+BOUND_SHARE = 0.20
 BOUND_SECONDS = 150.0
 COUNT_BOUND_SHARE = 0.02
 PDLP_SHARE = 0.17
@@ -159,7 +160,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
         if score > best_score:
             greedy_part, best_score = part, score
             report({"objective": best_score, "bound": None})
-        if time.perf_counter() > started + 0.1 * time_limit:
+        if time.perf_counter() > started + GREEDY_SHARE * time_limit:
             break
     best: Assigned = {**pinned, **greedy_part}
     report({"objective": best_score, "bound": None})
