@@ -90,6 +90,7 @@ def parse_args():
     parser.add_argument("--turn-port", type=int, default=5690, help="coturn; the throttled one is port + 1")
     parser.add_argument("--counts", default="1,5,20", help="subscriber counts through Janus")
     parser.add_argument("--mesh-counts", default="1,5")
+    parser.add_argument("--weak-kbps", type=int, default=300, help="the throttled student's downlink (coturn max-bps)")
     parser.add_argument("--window", type=float, default=10.0, help="seconds each bitrate is measured over")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds after the last join before measuring")
     parser.add_argument("--watcher-layer", default="0", choices=["auto", "0", "1", "2"],
@@ -191,7 +192,8 @@ def main() -> None:
     settings = local.MediaSettings.from_config(config)
     media = local.start(settings, work / "media")
     throttled_settings = local.MediaSettings.from_config(config, turn_port=args.turn_port + 1,
-                                                         turn_relay_ports="40300-40399", turn_max_bps=300_000 // 8)
+                                                         turn_relay_ports="40300-40399",
+                                                         turn_max_bps=args.weak_kbps * 1000 // 8)
     throttled_turn, servers = None, []
     sfu_url, mesh_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
     rows, result = [], {"sfu": {}, "mesh": {}, "audio_only_video_bytes": None, "relay_ok": False}
@@ -246,7 +248,7 @@ def main() -> None:
             username, credential = turn_credential(secret, "throttled")
             servers_js = json.dumps([{"urls": [f"turn:127.0.0.1:{args.turn_port + 1}?transport=udp"],
                                       "username": username, "credential": credential}])
-            weak_page, weak_first = lesson.join("300 kbit/s", init_script=FORCE_RELAY % servers_js)
+            weak_page, weak_first = lesson.join(f"{args.weak_kbps} kbit/s", init_script=FORCE_RELAY % servers_js)
             weak_page.evaluate(AUDIO_GAPS)
             time.sleep(25)
             weak = weak_page.evaluate(INBOUND)
@@ -285,7 +287,7 @@ def main() -> None:
           f"max {max(first_frames):.2f} s over {len(first_frames)} joins")
     print(f"audio only: {audio_stats['video']} video bytes, {audio_stats['audio']} audio bytes in {args.window:.0f} s")
     print(f"relay only through coturn: relay pair {relay_stats['relay']}, {relay_stats['frames']} frames")
-    print(f"300 kbit/s down through coturn max-bps: layer {weak_layer}, frame width {weak['width']} px, "
+    print(f"{args.weak_kbps} kbit/s down through coturn max-bps: layer {weak_layer}, frame width {weak['width']} px, "
           f"longest audio gap {weak_gap / 1000:.2f} s, first frame {weak_first:.1f} s")
     print(json.dumps(result))
 
