@@ -40,6 +40,13 @@ def teacher_day_capacity(c: Compiled) -> np.ndarray:
     return cap
 
 
+def teacher_capacities(c: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """The day and week limits as every relaxation here prices them, tightened by how many sessions fit in a
+    day's availability (implied by the exact model): (teachers, 7) and (teachers,)."""
+    cap_day = teacher_day_capacity(c)
+    return cap_day, np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
+
+
 def _pair_days(c: Compiled):
     """Per pair: request, teacher, and for each school day the cheapest-to-cover teacher days."""
     rows_r, rows_t, first, last = [], [], [], []
@@ -97,8 +104,7 @@ def lagrangian_bound(c: Compiled, seconds: float = 5.0, iterations: int = 400, t
     pr, pt, tdf, tdl = _pair_days(c)
     w = c.weights(pr, pt).astype(np.float64)
     spw = c.spw[pr]
-    cap_day = teacher_day_capacity(c)
-    cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
+    cap_day, cap_week = teacher_capacities(c)
     lam = np.zeros(c.n_teachers)
     mu = np.zeros((c.n_teachers, 7))
     has_day = tdf >= 0

@@ -27,7 +27,7 @@ import scipy.sparse as sparse
 from ortools.pdlp import solve_log_pb2, solvers_pb2
 from ortools.pdlp.python import pdlp
 
-from .bounds import teacher_day_capacity
+from .bounds import teacher_capacities
 from .compiled import WEEK, Compiled
 from .tick_bound import Entries
 
@@ -44,8 +44,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     T, P, E = c.n_teachers, e.n_pairs, e.n_entries
     width = 2 * WEEK + 1
     spw = c.spw[e.pr].astype(np.float64)
-    cap_day = teacher_day_capacity(c)
-    cap_week = np.minimum(c.max_week.astype(np.float64), cap_day.sum(axis=1))
+    cap_day, cap_week = teacher_capacities(c)
 
     pair_of_entry = (e.seg_group // 7)[e.seg_of_entry]
     teacher = e.pt[pair_of_entry]
@@ -86,8 +85,6 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     for name, size in sizes:
         row[name] = n_rows
         n_rows += size
-    seg_len = np.diff(np.r_[e.req_start, P])
-    req_of_pair = np.repeat(np.arange(len(e.req_start)), seg_len)
     pair_ids = np.arange(P)
     entry_ids = np.arange(E)
     node_ids = np.arange(N)
@@ -95,7 +92,7 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
     school_row[with_bonus] = np.arange(B)
     has_bonus_row = school_row[pair_school] >= 0
     parts = [
-        (row["request"] + req_of_pair, col_a + pair_ids, np.ones(P)),
+        (row["request"] + e.req_of_pair, col_a + pair_ids, np.ones(P)),
         (row["pair"] + pair_of_entry, col_x + entry_ids, np.ones(E)),
         (row["pair"] + pair_ids, col_a + pair_ids, -spw),
         (row["segment"] + seg_row[seg_of_entry[in_several]], col_x + in_several, np.ones(len(in_several))),

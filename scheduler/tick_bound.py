@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .bounds import BIG, school_values, served_requests, teacher_day_capacity
+from .bounds import BIG, school_values, served_requests, teacher_capacities
 from .compiled import DAY, WEEK, Compiled
 
 INF = 1e18
@@ -80,6 +80,8 @@ class Entries:
         # requests are contiguous in pair order; schools group requests
         self.req_start = np.flatnonzero(np.r_[True, self.pr[1:] != self.pr[:-1]])
         self.requests = self.pr[self.req_start]
+        # each pair's position in `requests`
+        self.req_of_pair = np.repeat(np.arange(len(self.req_start)), np.diff(np.r_[self.req_start, n_pairs]))
 
 
 def left_justified(c: Compiled, teacher: np.ndarray, pair: np.ndarray, tick: np.ndarray,
@@ -130,11 +132,8 @@ class _Lagrangian:
         self.c, self.e = c, e
         self.w = c.weights(e.pr, e.pt).astype(np.float64)
         self.spw = c.spw[e.pr]
-        # the day and week limits, tightened by how many sessions fit in a day's availability
-        # (implied by the exact model, and the same right-hand sides as bounds.lagrangian_bound,
-        # so its multipliers start this one at its value)
-        self.cap_day = teacher_day_capacity(c)
-        self.cap_week = np.minimum(c.max_week.astype(np.float64), self.cap_day.sum(axis=1))
+        # the same right-hand sides as bounds.lagrangian_bound, so its multipliers start this one at its value
+        self.cap_day, self.cap_week = teacher_capacities(c)
         # each request's best reduced value, -BIG where it has no pair (as bounds.school_values wants)
         self.request_value = np.full(c.n_requests, -BIG)
 
@@ -165,11 +164,9 @@ class _Lagrangian:
         T, width = c.n_teachers, 2 * WEEK + 1
         # served requests (the best pair of each), then their starts
         serve = served_requests(c, self.request_value)[e.requests]
-        seg_len = np.diff(np.r_[e.req_start, e.n_pairs])
-        best_pair = np.repeat(self.per_request, seg_len) == self.pair_value
-        req_of_pair = np.repeat(np.arange(len(e.req_start)), seg_len)
-        chosen = np.flatnonzero(best_pair & serve[req_of_pair])
-        _, first = np.unique(req_of_pair[chosen], return_index=True)
+        best_pair = self.per_request[e.req_of_pair] == self.pair_value
+        chosen = np.flatnonzero(best_pair & serve[e.req_of_pair])
+        _, first = np.unique(e.req_of_pair[chosen], return_index=True)
         chosen = chosen[first]
         use_week = np.bincount(e.pt[chosen], weights=spw[chosen], minlength=T)
         # day slots taken by the chosen pairs
