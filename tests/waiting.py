@@ -33,13 +33,11 @@ def _source(condition: Callable) -> str:
         return repr(condition)
 
 
-def wait_in_page(page, expression: str, timeout: float = 40.0, interval: float = 0.5, arg=None):
+def wait_in_page(page, expression: str, timeout: float = 40.0, interval: float = 0.5):
     """Evaluates `expression` (JavaScript; it may be async, or a promise) in a Playwright page every `interval`
     seconds until it gives a truthy value, and returns that value; after `timeout` seconds the test fails.
 
     Not `page.wait_for_function`: it does not await a promise, so an async predicate passes at once (a promise
     is truthy) and waits for nothing. `page.evaluate` awaits it."""
     __tracebackhide__ = True
-    if arg is None:
-        return wait_until(lambda: page.evaluate(expression), timeout=timeout, interval=interval, message=expression)
-    return wait_until(lambda: page.evaluate(expression, arg), timeout=timeout, interval=interval, message=expression)
+    return wait_until(lambda: page.evaluate(expression), timeout=timeout, interval=interval, message=expression)
