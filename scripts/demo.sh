@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# the demo room's link (and the app's own links) on the port it is served on; 0.0.0.0 is reached as 127.0.0.1 here
+host="${HOST:-127.0.0.1}"; [ "$host" = "0.0.0.0" ] && host=127.0.0.1
+export PUBLIC_URL="${PUBLIC_URL:-http://$host:${PORT:-5000}}"
 if .venv/bin/flask --app wsgi seed-demo 2>instance-seed.err; then
   rm -f instance-seed.err
 elif grep -q "already there" instance-seed.err; then
