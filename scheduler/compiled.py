@@ -25,6 +25,23 @@ def _starts(abs_start: int, length: int, duration: int) -> np.ndarray:
     return (abs_start + np.arange(length - duration + 1)) % WEEK
 
 
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """start, start + 1, ... (count of them) for each start and count, laid end to end."""
+    ends = np.cumsum(counts)
+    return np.repeat(starts - ends + counts, counts) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
+def days_with_a_start(ok: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """For each row of `ok` (which of a request's starts, in tick order, a teacher can take), on
+    how many distinct school days it has one. `days` (the school day of each start) changes only
+    a few times along the ticks."""
+    cuts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
+    on_day = np.zeros((len(ok), 7), dtype=bool)
+    for cut, hit in zip(cuts.tolist(), np.logical_or.reduceat(ok, cuts, axis=1).T):
+        on_day[:, days[cut]] |= hit
+    return on_day.sum(axis=1)
+
+
 class Compiled:
     def __init__(self, instance: Instance):
         self.instance = instance
@@ -79,29 +96,37 @@ class Compiled:
                 for grade in teacher.grades:
                     by_subject_grade[(subject, grade)].append(ti)
         self.by_subject_grade = by_subject_grade
-        provinces = [s.province for s in instance.schools]
-        t_province = [t.province for t in teachers]
+        province_index: dict[str, int] = {}
+        s_province = np.array([province_index.setdefault(s.province, len(province_index))
+                               for s in instance.schools], dtype=np.int64)
+        t_province = np.array([province_index.setdefault(t.province, len(province_index))
+                               for t in teachers], dtype=np.int64)
+        teaching = {key: np.array(ts, dtype=np.int64) for key, ts in by_subject_grade.items()}
+        nobody = np.empty(0, dtype=np.int64)
         self.pairs: list[np.ndarray] = []
         for ri, request in enumerate(requests):
-            cands = by_subject_grade.get((request.subject, request.grade), [])
+            cands = teaching.get((request.subject, request.grade), nobody)
+            keep = (self.max_week[cands] >= request.sessions_per_week) & (self.max_day[cands] >= 1)
             if instance.cross_province:
-                province = provinces[self.r_school[ri]]
-                cands = [t for t in cands if t_province[t] != province]
-            excluded = set(request.excluded_teachers)
-            cands = np.array([t for t in cands if self.max_week[t] >= request.sessions_per_week
-                              and self.max_day[t] >= 1 and teachers[t].id not in excluded], dtype=np.int64)
+                keep &= t_province[cands] != s_province[self.r_school[ri]]
+            cands = cands[keep]
+            if request.excluded_teachers:
+                excluded = set(request.excluded_teachers)
+                cands = np.array([t for t in cands.tolist() if teachers[t].id not in excluded], dtype=np.int64)
             ticks = self.r_ticks[ri]
             if len(cands) == 0 or len(ticks) == 0:
                 self.pairs.append(np.empty(0, dtype=np.int64))
                 continue
-            ok = self.tstart[int(self.dur[ri])][np.ix_(cands, ticks)]
-            day_ok = np.zeros((len(cands), 7), dtype=bool)
-            for day in range(7):
-                sel = self.r_days[ri] == day
-                if sel.any():
-                    day_ok[:, day] = ok[:, sel].any(axis=1)
-            keep = day_ok.sum(axis=1) >= request.sessions_per_week
+            ok = self.tstart[int(self.dur[ri])].take(cands, axis=0).take(ticks, axis=1)
+            keep = days_with_a_start(ok, self.r_days[ri]) >= request.sessions_per_week
             self.pairs.append(cands[keep])
+        # the same laid end to end (request r's part from offsets[r] to offsets[r + 1]), for numpy
+        # over many requests at once
+        self.tick_offsets = np.cumsum([0] + [len(t) for t in self.r_ticks])
+        self.tick_flat = np.concatenate(self.r_ticks) if self.r_ticks else np.empty(0, dtype=np.int64)
+        self.day_flat = np.concatenate(self.r_days) if self.r_days else np.empty(0, dtype=np.int64)
+        self.pair_offsets = np.cumsum([0] + [len(p) for p in self.pairs])
+        self.pair_flat = np.concatenate(self.pairs) if self.pairs else np.empty(0, dtype=np.int64)
 
     # --- the score (the solvers' only copy; scheduler/validate.py keeps its own on purpose) ----
     def weights(self, ri, ti):
@@ -126,6 +151,12 @@ class Compiled:
         return f"{self.instance.requests[ri].id},{self.instance.teachers[ti].id}"
 
     # --- helpers -----------------------------------------------------------
+
+    def pairs_of(self, requests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(request, teacher) of every pair of `requests`, in request order."""
+        counts = self.pair_offsets[requests + 1] - self.pair_offsets[requests]
+        return np.repeat(requests, counts), self.pair_flat[ranges(self.pair_offsets[requests], counts)]
+
 
     def teacher_day(self, ti: int, ticks):
         return ((ticks + self.t_off[ti]) % WEEK) // DAY
@@ -169,6 +200,27 @@ class TeacherState:
         self.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
         self.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
         self.placed: list[tuple[int, int, list[int]]] = []
+
+    @classmethod
+    def for_teachers(cls, compiled: Compiled, teachers, placed) -> "TeacherState":
+        """A state in which only `teachers` can take a session, with `placed` (request, teacher,
+        ticks) already on them: what a neighbourhood of the search needs, built from its own
+        teachers' sessions instead of every session of the timetable (at 5,000 x 20,000 that was
+        most of the search's time). Every other teacher has no free start."""
+        state = cls.__new__(cls)
+        state.c = compiled
+        rows = np.fromiter(teachers, dtype=np.int64)
+        state.free = {}
+        for d, mask in compiled.tstart.items():
+            free = np.zeros(mask.shape, dtype=bool)     # calloc: only the rows written cost
+            free[rows] = mask[rows]
+            state.free[d] = free
+        state.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
+        state.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
+        state.placed = []
+        for r, t, ticks in placed:
+            state.place(r, t, ticks)
+        return state
 
     def placed_on(self, teachers: set[int] | None) -> list[tuple[int, int, list[int]]]:
         """The sessions placed so far (request, teacher, ticks), only on `teachers` if given."""

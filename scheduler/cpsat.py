@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .compiled import WEEK, Compiled, TeacherState
+from .compiled import DAY, WEEK, Compiled, TeacherState, ranges
 
 @dataclass
 class SubProblem:
@@ -52,66 +52,86 @@ class _Pair:
     tdays: np.ndarray        # teacher-local day of each
 
 
-def _run_starts(starts: np.ndarray) -> np.ndarray:
-    prev = (starts - 1) % WEEK
-    inside = np.isin(prev, starts, assume_unique=False)
-    return starts[~inside]
-
-
 def collect_pairs(c: Compiled, sub: SubProblem) -> dict[int, list[_Pair]]:
+    """Each teacher's pairs with the starts still free for them, less pairs left with too few
+    school days (numpy over every (pair, start) of the sub-problem at once)."""
     state = sub.state
+    pr, pt = c.pairs_of(np.asarray(sub.requests, dtype=np.int64))
+    keep = c.max_week[pt] - state.week_count[pt] >= c.spw[pr]
+    if sub.teachers is not None:
+        allowed = np.zeros(c.n_teachers, dtype=bool)
+        allowed[list(sub.teachers)] = True
+        keep &= allowed[pt]
+    pr, pt = pr[keep], pt[keep]
+    counts = c.tick_offsets[pr + 1] - c.tick_offsets[pr]
+    at = ranges(c.tick_offsets[pr], counts)
+    pair = np.repeat(np.arange(len(pr)), counts)          # each (pair, start) entry's pair
+    tick, day, teacher = c.tick_flat[at], c.day_flat[at], pt[pair]
+    length = c.dur[pr][pair]
+    ok = np.zeros(len(at), dtype=bool)
+    for d, free in state.free.items():
+        sel = np.flatnonzero(length == d)
+        ok[sel] = free[teacher[sel], tick[sel]]
+    tday = ((tick + c.t_off[teacher]) % WEEK) // DAY
+    ok &= state.day_count[teacher, tday] < c.max_day[teacher]
+    # a pair needs free starts on at least spw school days
+    n_days = np.bincount(np.unique(pair[ok] * 7 + day[ok]) // 7, minlength=len(pr))
+    ok &= (n_days >= c.spw[pr])[pair]
+    pair, tick, day, tday = pair[ok], tick[ok], day[ok], tday[ok]
     by_teacher: dict[int, list[_Pair]] = defaultdict(list)
-    for r in sub.requests:
-        spw = int(c.spw[r])
-        ticks = c.r_ticks[r]
-        free = state.free[int(c.dur[r])]
-        for t in c.pairs[r].tolist():
-            if sub.teachers is not None and t not in sub.teachers:
-                continue
-            if state.week_count[t] + spw > c.max_week[t]:
-                continue
-            ok = free[t, ticks]
-            if not ok.any():
-                continue
-            starts = ticks[ok]
-            tdays = c.teacher_day(t, starts)
-            ok2 = state.day_count[t, tdays] < c.max_day[t]
-            starts, tdays, days = starts[ok2], tdays[ok2], c.r_days[r][ok][ok2]
-            if len(np.unique(days)) < spw:
-                continue
-            by_teacher[t].append(_Pair(r, t, starts, days, tdays))
+    if not len(pair):
+        return by_teacher
+    cuts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]).tolist() + [len(pair)]
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        k = int(pair[lo])
+        r, t = int(pr[k]), int(pt[k])
+        by_teacher[t].append(_Pair(r, t, tick[lo:hi], day[lo:hi], tday[lo:hi]))
     return by_teacher
 
 
-def useful_starts(c: Compiled, t: int, pairs: list[_Pair], hint) -> list[np.ndarray]:
-    """Left-justified starts of each pair of teacher t (see module doc)."""
-    masks = np.zeros((len(pairs), WEEK), dtype=bool)
+def useful_starts(c: Compiled, t: int, pairs: list[_Pair], hint, room_week: int) -> np.ndarray:
+    """Which starts of teacher t's pairs are left-justified (see module doc), over the pairs'
+    starts laid end to end. A run of a pair's starts is broken where the school's or the
+    teacher's day changes, since sliding a session across midnight would change its day; a
+    teacher with room for sessions that could fill the week end to end keeps every start."""
+    lengths = [len(p.starts) for p in pairs]
+    starts = np.concatenate([p.starts for p in pairs])
+    spans = np.array([int(c.dur[p.r]) + c.brk for p in pairs])
+    if room_week * int(spans.max()) >= WEEK:
+        return np.ones(len(starts), dtype=bool)
+    days = np.concatenate([p.days for p in pairs])
+    tdays = np.concatenate([p.tdays for p in pairs])
+    pair = np.repeat(np.arange(len(pairs)), lengths)
+    first = np.cumsum([0] + lengths[:-1])
+    prev = np.arange(len(starts)) - 1             # the pair's previous start, round the week
+    prev[first] = first + np.array(lengths) - 1
+    run_start = ((starts - starts[prev]) % WEEK != 1) | (days != days[prev]) | (tdays != tdays[prev])
+    has = np.zeros((len(pairs), WEEK), dtype=bool)
+    has[pair, starts] = True
+    union = has.any(axis=0)
+    points = np.zeros(WEEK, dtype=bool)
+    points[starts[run_start]] = True
     for k, p in enumerate(pairs):
-        masks[k, p.starts] = True
-    union = masks.any(axis=0)
-    points = set()
-    for p in pairs:
-        points.update(_run_starts(p.starts).tolist())
         h = hint.get(p.r)
         if h is not None and h[0] == t:
-            points.update(h[1])
-    span = np.array([int(c.dur[p.r]) + c.brk for p in pairs])
-    todo = list(points)
-    while todo:
-        x = todo.pop()
-        for nxt in set(((x + span[masks[:, x]]) % WEEK).tolist()):
-            if union[nxt] and nxt not in points:
-                points.add(nxt)
-                todo.append(nxt)
-    pts = np.zeros(WEEK, dtype=bool)
-    pts[list(points)] = True
-    return [pts[p.starts] for p in pairs]
+            points[h[1]] = True
+    frontier = np.flatnonzero(points)
+    while len(frontier):       # close under "+ a session and the break" of a pair starting there
+        k, j = np.nonzero(has[:, frontier])
+        reached = (frontier[j] + spans[k]) % WEEK
+        frontier = np.unique(reached[union[reached] & ~points[reached]])
+        points[frontier] = True
+    return points[starts]
 
 
-def model_pairs(c: Compiled, t: int, pairs: list[_Pair], hint) -> Iterator[_Pair]:
+def model_pairs(c: Compiled, t: int, pairs: list[_Pair], hint, room_week: int) -> Iterator[_Pair]:
     """Teacher t's pairs on their left-justified starts, less those left with too few school days."""
-    for p, sel in zip(pairs, useful_starts(c, t, pairs, hint)):
-        if len(np.unique(p.days[sel])) >= int(c.spw[p.r]):
+    keep = useful_starts(c, t, pairs, hint, room_week)
+    at = 0
+    for p in pairs:
+        sel = keep[at:at + len(p.starts)]
+        at += len(p.starts)
+        if len(set(p.days[sel].tolist())) >= int(c.spw[p.r]):
             yield _Pair(p.r, t, p.starts[sel], p.days[sel], p.tdays[sel])
 
 
@@ -132,7 +152,7 @@ def clique_cuts(arcs: list[tuple[int, int, object]]) -> Iterator[list]:
 # model's is on medium), and with the full linearization CP-SAT proves most pieces at once: on 16 pieces of
 # gen2000-s1 from the greedy, 1.5 s each, 16 proven in 2.4 s in all (gain 13,077) against 5 in 17 s (9,729)
 # with the default; at 2,000 pairs a piece, 16 proven in 14 s (41,330) against none in 49 s (9,423).
-PIECE_PARAMS = {"linearization_level": 2}
+PIECE_PARAMS = {"linearization_level": 2, "cp_model_probing_level": 0}
 
 
 def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers: int,
@@ -149,47 +169,60 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
     objective = []
     n_vars = 0
     hint = sub.hint
+    hinted_vars: list[int] = []       # a complete hint, given to the model at once (add_hint is slow)
+    hinted_values: list[int] = []
     for t, pairs in by_teacher.items():
         arcs = []        # (start, span, var)
         per_tday: dict[int, list] = defaultdict(list)
         week_terms = []
-        for p in model_pairs(c, t, pairs, hint):
+        room_week = int(c.max_week[t] - sub.state.week_count[t])
+        for p in model_pairs(c, t, pairs, hint, room_week):
             spw = int(c.spw[p.r])
-            name = c.pair_name(p.r, t)
-            a = model.new_bool_var(f"a[{name}]")       # teacher t serves request r
+            span = int(c.dur[p.r]) + c.brk
+            starts = p.starts.tolist()
+            # a pair left with exactly its sessions' starts (about half of them in a piece) needs
+            # no start Booleans: its sessions take place exactly when it is chosen
+            forced = len(starts) == spw
+            if forced and any((b - a) % WEEK < span or (a - b) % WEEK < span
+                              for i, a in enumerate(starts) for b in starts[i + 1:]):
+                continue        # its own sessions clash: it cannot happen
+            a = model.new_bool_var(f"a[{c.pair_name(p.r, t)}]")       # teacher t serves request r
             a_vars[(p.r, t)] = a
             a_by_request[p.r].append(a)
-            objective.append(c.weight(p.r, t) * a)
-            week_terms.append(spw * a)
+            objective.append((a, c.weight(p.r, t)))
+            week_terms.append((a, spw))
             h = hint.get(p.r)
             hinted = set(h[1]) if h is not None and h[0] == t else set()
-            model.add_hint(a, bool(hinted))
-            xs = []
-            per_day: dict[int, list] = defaultdict(list)
-            span = int(c.dur[p.r]) + c.brk
-            for s, d, td in zip(p.starts.tolist(), p.days.tolist(), p.tdays.tolist()):
-                x = model.new_bool_var(f"x[{name},{s}]")   # a session starts at tick s
-                model.add_hint(x, s in hinted)
-                xs.append(x)
-                per_day[d].append(x)
+            hinted_vars.append(a.index)
+            hinted_values.append(int(bool(hinted)))
+            n_vars += 1
+            if forced:
+                xs = [a] * spw
+            else:
+                xs = [model.new_bool_var("") for _ in starts]     # a session starts at that tick
+                hinted_vars.extend(x.index for x in xs)
+                hinted_values.extend(int(s in hinted) for s in starts)
+                n_vars += len(xs)
+                model.add(cp_model.LinearExpr.sum(xs) == spw * a)
+                per_day: dict[int, list] = defaultdict(list)
+                for x, d in zip(xs, p.days.tolist()):
+                    per_day[d].append(x)
+                for day_xs in per_day.values():
+                    if len(day_xs) > 1:
+                        model.add(cp_model.LinearExpr.sum(day_xs) <= a)
+                    else:
+                        model.add_implication(day_xs[0], a)
+            for s, td, x in zip(starts, p.tdays.tolist(), xs):
                 per_tday[td].append(x)
                 arcs.append((s, span, x))
-            n_vars += len(xs) + 1
-            x_of[(p.r, t)] = list(zip(p.starts.tolist(), xs))
-            model.add(sum(xs) == spw * a)
-            for d, day_xs in per_day.items():
-                if len(day_xs) > 1:
-                    model.add(sum(day_xs) <= a)
-                else:
-                    model.add_implication(day_xs[0], a)
+            x_of[(p.r, t)] = list(zip(starts, xs))
         if not week_terms:
             continue
-        room_week = int(c.max_week[t] - sub.state.week_count[t])
-        model.add(sum(week_terms) <= room_week)
+        model.add(cp_model.LinearExpr.weighted_sum(*zip(*week_terms)) <= room_week)
         for td, xs in per_tday.items():
             room = int(c.max_day[t] - sub.state.day_count[t, td])
             if len(xs) > room:
-                model.add(sum(xs) <= room)
+                model.add(cp_model.LinearExpr.sum(xs) <= room)
         for members in clique_cuts(arcs):
             model.add_at_most_one(members)
     # a request is served by at most one teacher; the school bonus needs one served request
@@ -200,14 +233,18 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
         schools[int(c.r_school[r])].extend(avs)
     bonus = c.bonus
     if bonus:
+        hinted_schools = {int(c.r_school[r]) for r in sub.requests if r in hint}
         for s, avs in schools.items():
             if s in sub.served_schools:
                 continue
             b = model.new_bool_var(f"bonus[{c.instance.schools[s].id}]")
-            model.add(b <= sum(avs))
-            model.add_hint(b, any(hint.get(r) is not None and int(c.r_school[r]) == s for r in sub.requests))
-            objective.append(bonus * b)
-    model.maximize(sum(objective))
+            model.add(b <= cp_model.LinearExpr.sum(avs))
+            hinted_vars.append(b.index)
+            hinted_values.append(int(s in hinted_schools))
+            objective.append((b, bonus))
+    model.maximize(cp_model.LinearExpr.weighted_sum(*zip(*objective)) if objective else 0)
+    model.proto.solution_hint.vars.extend(hinted_vars)
+    model.proto.solution_hint.values.extend(hinted_values)
 
     solver = cp_model.CpSolver()
     remaining = max(0.1, time_limit - (time.perf_counter() - began))

@@ -26,7 +26,7 @@ def lp_bound(c: Compiled, sub: SubProblem, time_limit: float = 30.0, stop=None) 
         if time.perf_counter() - began > time_limit / 2 or (stop is not None and stop.is_set()):
             return None
         arcs, per_tday, week = [], defaultdict(list), []
-        for p in model_pairs(c, t, pairs, {}):
+        for p in model_pairs(c, t, pairs, {}, int(c.max_week[t] - sub.state.week_count[t])):
             spw = int(c.spw[p.r])
             name = c.pair_name(p.r, t)
             a = lp.new_num_var(0, 1, f"a[{name}]")

@@ -297,8 +297,69 @@ def _copy_state(state: TeacherState) -> TeacherState:
     return copy
 
 
+class _Incumbent:
+    """The search's best timetable, with each teacher's requests, the schools it serves and its
+    score kept up to date as pieces are merged in (rebuilding them for every piece cost more
+    than solving the piece at 5,000 x 20,000)."""
+
+    def __init__(self, c: Compiled, assigned: Assigned):
+        self.c = c
+        self.assigned: Assigned = {}
+        self.on_teacher: dict[int, set[int]] = defaultdict(set)
+        self.served_in: dict[int, int] = defaultdict(int)     # school -> requests served
+        self.weight = 0
+        for r, (t, ticks) in assigned.items():
+            self._add(r, t, ticks)
+
+    @property
+    def score(self) -> int:
+        return self.weight + self.c.bonus * len(self.served_in)
+
+    def _add(self, r: int, t: int, ticks: list[int]) -> None:
+        self.assigned[r] = (t, ticks)
+        self.on_teacher[t].add(r)
+        self.served_in[int(self.c.r_school[r])] += 1
+        self.weight += self.c.weight(r, t)
+
+    def _remove(self, r: int) -> None:
+        t, _ = self.assigned.pop(r)
+        self.on_teacher[t].discard(r)
+        school = int(self.c.r_school[r])
+        self.served_in[school] -= 1
+        if not self.served_in[school]:
+            del self.served_in[school]
+        self.weight -= self.c.weight(r, t)
+
+    def score_with(self, chosen: set[int], result: Assigned) -> int:
+        """The score if `chosen`'s assignments were replaced by `result`."""
+        c = self.c
+        weight = self.weight - sum(c.weight(r, self.assigned[r][0]) for r in chosen if r in self.assigned) \
+            + sum(c.weight(r, t) for r, (t, _) in result.items())
+        change: dict[int, int] = defaultdict(int)
+        for r in chosen:
+            if r in self.assigned:
+                change[int(c.r_school[r])] -= 1
+        for r in result:
+            change[int(c.r_school[r])] += 1
+        schools = len(self.served_in) + sum(
+            (self.served_in.get(s, 0) + d > 0) - (self.served_in.get(s, 0) > 0) for s, d in change.items())
+        return weight + c.bonus * schools
+
+    def replace(self, chosen: set[int], result: Assigned) -> None:
+        for r in chosen:
+            if r in self.assigned:
+                self._remove(r)
+        for r, (t, ticks) in result.items():
+            self._add(r, t, ticks)
+
+    def placed_on(self, teachers: set[int], leaving: set[int]) -> list[tuple[int, int, list[int]]]:
+        """The sessions on `teachers` of every request but `leaving`."""
+        return [(r, t, self.assigned[r][1]) for t in teachers for r in self.on_teacher.get(t, ())
+                if r not in leaving]
+
+
 def _neighbourhood(c: Compiled, assigned: Assigned, pinned: set[int], rng: random.Random,
-                   teacher_requests: dict[int, list[int]], candidates_of: dict[int, list[int]],
+                   teacher_requests: dict[int, set[int]], candidates_of: dict[int, list[int]],
                    max_pairs: int) -> tuple[list[int], set[int]]:
     """A few teachers who could swap work (they share a subject and grade), the requests on
     them, and a sample of unserved requests that could use them."""
@@ -318,23 +379,24 @@ def _neighbourhood(c: Compiled, assigned: Assigned, pinned: set[int], rng: rando
         if pairs >= max_pairs:
             break
         teachers.add(t)
-        for r in teacher_requests.get(t, []):
+        for r in sorted(teacher_requests.get(t, ())):
             if r not in pinned and r not in requests:
                 requests.add(r)
                 pairs += len(c.pairs[r])  # over-counts: only pairs inside the group become variables
         if len(teachers) >= 4 and pairs >= max_pairs:
             break
     # unserved requests that could use the group, high value first with some noise
-    group = np.array(sorted(teachers))
-    waiting = set()
-    for t in teachers:
-        waiting.update(r for r in candidates_of.get(t, []) if r not in assigned and r not in pinned)
-    waiting = list(waiting)
+    in_group: dict[int, int] = defaultdict(int)     # unserved request -> its pairs inside the group
+    for t in sorted(teachers):
+        for r in candidates_of.get(t, ()):
+            if r not in assigned and r not in pinned:
+                in_group[r] += 1
+    waiting = list(in_group)
     rng.shuffle(waiting)
     waiting.sort(key=lambda r: -(c.prio[r] * c.spw[r]) * (0.7 + 0.6 * rng.random()))
     inside = 0
     for r in waiting:
-        k = int(np.isin(c.pairs[r], group, assume_unique=True).sum())
+        k = in_group[r]
         if inside + k > max_pairs:
             break
         requests.add(r)
@@ -352,8 +414,7 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
         if r not in pinned:
             for t in c.pairs[r].tolist():
                 candidates_of[t].append(r)
-    best = dict(best)
-    best_score = c.score(best)
+    incumbent = _Incumbent(c, best)
     iterations = improved = 0
     max_pairs = 600
     busy_teachers: set[int] = set()
@@ -366,21 +427,24 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
     failed = 0
 
     def submit() -> bool:
-        teacher_requests: dict[int, list[int]] = defaultdict(list)
-        for r, (t, _) in best.items():
-            teacher_requests[t].append(r)
-        requests, teachers = _neighbourhood(c, best, pinned, rng, teacher_requests, candidates_of, max_pairs)
+        best = incumbent.assigned
+        requests, teachers = _neighbourhood(c, best, pinned, rng, incumbent.on_teacher, candidates_of,
+                                            max_pairs)
         teachers -= busy_teachers
         requests = [r for r in requests if r not in busy_requests
                     and (r not in best or best[r][0] in teachers)]
         if not requests or not teachers:
             return False
         chosen = set(requests)
-        outside = {r: v for r, v in best.items() if r not in chosen}
-        sub = SubProblem(requests, _state_of(c, outside), teachers=teachers,
-                         served_schools={int(c.r_school[r]) for r in outside},
+        leaving: dict[int, int] = defaultdict(int)
+        for r in chosen:
+            if r in best:
+                leaving[int(c.r_school[r])] += 1
+        served_outside = {s for s, n in incumbent.served_in.items() if n > leaving.get(s, 0)}
+        sub = SubProblem(requests, TeacherState.for_teachers(c, teachers, incumbent.placed_on(teachers, chosen)),
+                         teachers=teachers, served_schools=served_outside,
                          hint={r: best[r] for r in requests if r in best},
-                         fixed_objective=c.score(outside))
+                         fixed_objective=incumbent.score_with(chosen, {}))
         limit = min(LNS_SUB_SECONDS, deadline - time.perf_counter() - 0.3)
         if limit < 0.3:
             return False
@@ -415,13 +479,11 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
                 iterations += 1
                 if res.status not in ("OPTIMAL", "FEASIBLE"):
                     continue
-                candidate = {r: v for r, v in best.items() if r not in chosen}
-                candidate.update(res.assigned)
-                score = c.score(candidate)
-                if score > best_score:
-                    best, best_score = candidate, score
+                score = incumbent.score_with(chosen, res.assigned)
+                if score > incumbent.score:
+                    incumbent.replace(chosen, res.assigned)
                     improved += 1
-                    report({"objective": best_score, "bound": bound})
+                    report({"objective": score, "bound": bound})
                 # grow the neighbourhood while sub-models solve fast, shrink when they time out
                 if res.status == "OPTIMAL" and res.seconds < 0.4 * limit:
                     max_pairs = min(6000, int(max_pairs * 1.15))
@@ -430,5 +492,5 @@ def _lns(c: Compiled, best: Assigned, pinned: set[int], deadline: float, workers
     finally:
         if pieces is None:
             runner.close()
-    return best, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs,
+    return incumbent.assigned, {"lns_iterations": iterations, "lns_improved": improved, "lns_max_pairs": max_pairs,
                   "lns_failed_pieces": failed, "lns_remote": pieces is not None}

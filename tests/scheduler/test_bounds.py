@@ -61,3 +61,40 @@ def test_pdlp_duals_bound_medium_within_a_percent_of_the_lp(medium_json):
     # timetable found for medium (docs/scheduler.md), and as tight as GLOP's LP
     from_duals = tick_bound(c, iterations=1, multipliers=multipliers)
     assert 350_178 <= from_duals <= 1.01 * lp
+
+
+def five_minute_sessions_across_midnight(per_day: int, requests):
+    """One teacher free Monday evening to Tuesday 01:00 (one local zone for everyone, so a run
+    of 5-minute starts crosses both the teacher's and the school's midnight)."""
+    return load_instance(instance(
+        [teacher("t1", tz="Asia/Jakarta", per_day=per_day, per_week=5,
+                 availability=(("mon", "10:00", "24:00"), ("tue", "00:00", "01:00")))],
+        list(requests), schools=[school("s1", tz="Asia/Jakarta", province="Papua")]))
+
+
+def exact_model_optimum(inst) -> tuple[int, int]:
+    """(best score, LP bound) of the exact model over every request."""
+    from scheduler.cpsat import solve_subproblem
+    c = Compiled(inst)
+    whole = SubProblem([r for r in range(c.n_requests) if len(c.pairs[r])], TeacherState(c))
+    res = solve_subproblem(c, whole, time_limit=10, workers=1)
+    assert res.status == "OPTIMAL"
+    return res.objective, lp_bound(c, whole)
+
+
+def test_exact_model_keeps_a_session_just_after_the_teachers_midnight():
+    # one session a day: "early" takes Monday, so "late" must start Tuesday 00:00, not Monday 23:55
+    inst = five_minute_sessions_across_midnight(1, [
+        request("early", duration=5, windows=(("mon", "10:00", "10:05"),)),
+        request("late", duration=5, windows=(("mon", "23:55", "24:00"), ("tue", "00:00", "00:05")))])
+    both = 2 * 3 * (50 + 40) + 200
+    assert exact_model_optimum(inst) == (both, both)
+
+
+def test_exact_model_keeps_a_session_just_after_the_schools_midnight():
+    # two sessions on two school days: Monday 10:00 and Tuesday 00:00 (Monday 23:55 is Monday again)
+    inst = five_minute_sessions_across_midnight(5, [
+        request("twice", spw=2, duration=5,
+                windows=(("mon", "10:00", "10:05"), ("mon", "23:55", "24:00"), ("tue", "00:00", "00:05")))])
+    served = 3 * 2 * (50 + 40) + 200
+    assert exact_model_optimum(inst) == (served, served)
