@@ -35,7 +35,8 @@ from .tick_bound import Entries
 def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None = None,
                    stats: dict | None = None, threads: int = 1) -> dict | None:
     """{"pi", "mu", "lam"} for tick_bound from PDLP's duals after at most `seconds` of PDLP
-    (the build comes on top); None if there is nothing to price or PDLP gave no duals. `stats` gets the sizes,
+    (the build comes on top), and PDLP's primal value of each pair ("serve", with "pair_request" and
+    "pair_teacher"); None if there is nothing to price or PDLP gave no duals. `stats` gets the sizes,
     times and PDLP's own (unproven) objective."""
     began = time.perf_counter()
     e = entries or Entries(c)
@@ -166,5 +167,9 @@ def lp_multipliers(c: Compiled, seconds: float = 10.0, entries: Entries | None =
                      pdlp_iterations=int(log.iteration_count),
                      pdlp_termination=solve_log_pb2.TerminationReason.Name(log.termination_reason),
                      pdlp_objective=-float(np.dot(objective, result.primal_solution)))
-    return {"pi": pi.reshape(T, WEEK), "mu": mu, "lam": lam}
+    # PDLP's (approximate) share of each pair in the relaxed timetable: no proof of anything, only a
+    # good order in which to try the pairs (greedy.lp_guided)
+    serve = np.clip(np.asarray(result.primal_solution)[col_a:col_x], 0.0, 1.0)
+    return {"pi": pi.reshape(T, WEEK), "mu": mu, "lam": lam,
+            "serve": serve, "pair_request": e.pr, "pair_teacher": e.pt}
 

@@ -15,7 +15,7 @@ from .bounds import lagrangian_bound
 from .compiled import Compiled, TeacherState
 from .cpsat import SubProblem, solve_subproblem
 from .distributed import LocalPieces
-from .greedy import greedy_assign
+from .greedy import greedy_assign, lp_guided
 from .lp_bound import lp_bound
 from .lp_duals import lp_multipliers
 from .model import Instance, Solution
@@ -170,23 +170,37 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
 
     bound = None
     if n_pairs > FULL_MODEL_PAIRS:   # kept assignments only lower the optimum: still a bound
-        # too big for GLOP: the Lagrangian of the count relaxation (fast, loose), then the LP of
-        # the time-indexed model solved roughly by PDLP, whose duals start the Lagrangian of that
-        # model (each value a true bound, whatever PDLP's accuracy)
+        # too big for GLOP: the LP of the time-indexed model solved roughly by PDLP, whose duals
+        # start the Lagrangian of that model (each value a true bound, whatever PDLP's accuracy);
+        # without them, the Lagrangian of the count relaxation (fast, loose) starts it
         bound_end = time.perf_counter() + min(BOUND_SECONDS, BOUND_SHARE * time_limit)
-        count = lagrangian_bound(c, seconds=min(30.0, COUNT_BOUND_SHARE * time_limit), iterations=10_000,
-                                 target=best_score)
-        report({"bound": count})
         entries = Entries(c)
         lp_stats: dict = {}
         pdlp_seconds = min(PDLP_SHARE * time_limit, bound_end - time.perf_counter())
         multipliers = lp_multipliers(c, seconds=pdlp_seconds, entries=entries, stats=lp_stats,
                                      threads=max(1, min(2, workers)))
-        timed = tick_bound(c, seconds=bound_end - time.perf_counter(), target=best_score,
-                           entries=entries, multipliers=multipliers)
         stats.update(lp_stats)
-        bound = min(count, timed)
-        stats.update(lagrangian_bound=count, tick_bound=timed)
+        bound = None
+        if multipliers is None:
+            count_multipliers: dict = {}
+            bound = lagrangian_bound(c, seconds=min(30.0, COUNT_BOUND_SHARE * time_limit), iterations=10_000,
+                                     target=best_score, multipliers=count_multipliers)
+            stats["lagrangian_bound"] = bound
+            report({"bound": bound})
+        timed = tick_bound(c, seconds=bound_end - time.perf_counter(), target=best_score,
+                           entries=entries, multipliers=multipliers or count_multipliers)
+        del entries
+        bound = timed if bound is None else min(bound, timed)
+        stats["tick_bound"] = timed
+        if multipliers is not None:
+            # PDLP's relaxed timetable, rounded, is a far better start for the search than any greedy order
+            rounded = lp_guided(c, multipliers["pair_request"], multipliers["pair_teacher"], multipliers["serve"],
+                                _copy_state(base), set(pinned))
+            stats["lp_guided"] = c.score({**pinned, **rounded})
+            if stats["lp_guided"] > best_score:
+                best, best_score = {**pinned, **rounded}, stats["lp_guided"]
+                report({"objective": best_score})
+        del multipliers
     if bound is not None:
         report({"bound": bound})
     global_bound = bound

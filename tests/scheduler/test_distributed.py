@@ -41,9 +41,13 @@ def test_a_piece_rebuilds_the_same_subproblem(medium_json):
     assert again.requests == sub.requests and again.teachers == sub.teachers
     assert again.served_schools == sub.served_schools and again.hint == sub.hint
 
+    # the search builds a piece's state from its own teachers' sessions only
+    own = TeacherState.for_teachers(c, teachers, [(r, t, ticks) for r, (t, ticks) in outside.items() if t in teachers])
+    local = SubProblem(requests, own, teachers=teachers, served_schools={1, 2}, hint=sub.hint)
+
     def shape(s):
         return {t: [(p.r, p.starts.tolist()) for p in ps] for t, ps in collect_pairs(c, s).items()}
-    assert shape(again) == shape(sub) and shape(sub)
+    assert shape(again) == shape(sub) == shape(local) and shape(sub)
 
 
 @pytest.fixture
