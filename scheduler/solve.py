@@ -17,7 +17,7 @@ from .cpsat import SubProblem, solve_subproblem
 from .distributed import LocalPieces
 from .greedy import greedy_assign, lp_guided
 from .lp_bound import lp_bound
-from .lp_duals import lp_multipliers
+from .lp_duals import lp_multipliers, release_freed_memory
 from .model import Instance, Solution
 from .reasons import build_solution
 from .tick_bound import Entries, tick_bound
@@ -201,6 +201,7 @@ def _solve(instance, time_limit, workers, previous, report, stop, seed, started,
                 best, best_score = {**pinned, **rounded}, stats["lp_guided"]
                 report({"objective": best_score})
         del multipliers
+        release_freed_memory()
     if bound is not None:
         report({"bound": bound})
     global_bound = bound
