@@ -157,7 +157,6 @@ class Compiled:
         counts = self.pair_offsets[requests + 1] - self.pair_offsets[requests]
         return np.repeat(requests, counts), self.pair_flat[ranges(self.pair_offsets[requests], counts)]
 
-
     def teacher_day(self, ti: int, ticks):
         return ((ticks + self.t_off[ti]) % WEEK) // DAY
 
@@ -194,30 +193,30 @@ class Compiled:
 class TeacherState:
     """Which starts are still free for each teacher, and day/week session counts."""
 
-    def __init__(self, compiled: Compiled):
+    def __init__(self, compiled: Compiled, teachers=None):
+        """Nothing placed yet; only `teachers` can take a session if given (every other teacher
+        has no free start)."""
         self.c = compiled
-        self.free = {d: m.copy() for d, m in compiled.tstart.items()}
+        if teachers is None:
+            self.free = {d: m.copy() for d, m in compiled.tstart.items()}
+        else:
+            rows = np.fromiter(teachers, dtype=np.int64)
+            self.free = {}
+            for d, mask in compiled.tstart.items():
+                free = np.zeros(mask.shape, dtype=bool)     # calloc: only the rows written cost
+                free[rows] = mask[rows]
+                self.free[d] = free
         self.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
         self.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
         self.placed: list[tuple[int, int, list[int]]] = []
 
     @classmethod
     def for_teachers(cls, compiled: Compiled, teachers, placed) -> "TeacherState":
-        """A state in which only `teachers` can take a session, with `placed` (request, teacher,
-        ticks) already on them: what a neighbourhood of the search needs, built from its own
-        teachers' sessions instead of every session of the timetable (at 5,000 x 20,000 that was
-        most of the search's time). Every other teacher has no free start."""
-        state = cls.__new__(cls)
-        state.c = compiled
-        rows = np.fromiter(teachers, dtype=np.int64)
-        state.free = {}
-        for d, mask in compiled.tstart.items():
-            free = np.zeros(mask.shape, dtype=bool)     # calloc: only the rows written cost
-            free[rows] = mask[rows]
-            state.free[d] = free
-        state.day_count = np.zeros((compiled.n_teachers, 7), dtype=np.int64)
-        state.week_count = np.zeros(compiled.n_teachers, dtype=np.int64)
-        state.placed = []
+        """A state in which only `teachers` (all if None) can take a session, with `placed`
+        (request, teacher, ticks) already on them: what a neighbourhood of the search needs, built
+        from its own teachers' sessions instead of every session of the timetable (at
+        5,000 x 20,000 that was most of the search's time)."""
+        state = cls(compiled, teachers)
         for r, t, ticks in placed:
             state.place(r, t, ticks)
         return state

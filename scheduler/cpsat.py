@@ -183,7 +183,7 @@ def solve_subproblem(c: Compiled, sub: SubProblem, *, time_limit: float, workers
             # a pair left with exactly its sessions' starts (about half of them in a piece) needs
             # no start Booleans: its sessions take place exactly when it is chosen
             forced = len(starts) == spw
-            if forced and any((b - a) % WEEK < span or (a - b) % WEEK < span
+            if forced and any(sub.state.clash(a, b, int(c.dur[p.r]))
                               for i, a in enumerate(starts) for b in starts[i + 1:]):
                 continue        # its own sessions clash: it cannot happen
             a = model.new_bool_var(f"a[{c.pair_name(p.r, t)}]")       # teacher t serves request r

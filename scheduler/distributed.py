@@ -49,12 +49,7 @@ def piece_of(sub: SubProblem) -> dict:
 
 def subproblem_of(c: Compiled, piece: dict) -> SubProblem:
     teachers = set(piece["teachers"]) if piece["teachers"] is not None else None
-    if teachers is not None:
-        state = TeacherState.for_teachers(c, teachers, piece["placed"])
-    else:
-        state = TeacherState(c)
-        for r, t, ticks in piece["placed"]:
-            state.place(r, t, ticks)
+    state = TeacherState.for_teachers(c, teachers, piece["placed"])
     return SubProblem(list(piece["requests"]), state, teachers=teachers,
                       served_schools=set(piece["served_schools"]),
                       hint={r: (t, list(ticks)) for r, t, ticks in piece["hint"]})

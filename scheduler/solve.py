@@ -35,8 +35,8 @@ LNS_SUB_SECONDS = 1.5
 PIECE_GRACE = 3.0         # seconds past the deadline to wait for remote pieces before giving them up
 # of the time limit, for the bound on instances too big for GLOP's LP: all of it (at most
 # BOUND_SECONDS), of which PDLP gets its share (and the count relaxation its own, only if PDLP
-# gives no duals), the time-indexed Lagrangian from the duals the rest. PDLP needs ~640 iterations, 20 s on 2 cores, at
-# 2,000 x 6,000 for a bound within 0.3 % of the LP (10 s: 1 %)
+# gives no duals), the time-indexed Lagrangian from the duals the rest. PDLP needs ~640
+# iterations, 20 s on 2 cores, at 2,000 x 6,000 for a bound within 0.3 % of the LP (10 s: 1 %)
 BOUND_SHARE = 0.20
 BOUND_SECONDS = 150.0
 COUNT_BOUND_SHARE = 0.02
